@@ -1,0 +1,86 @@
+import { ConfigError } from '../errors.js';
+import { envSchema, type EngineName, type LoopMode } from './schema.js';
+
+export type { EngineName, LoopMode };
+export { loopModes, engineNames } from './schema.js';
+
+export interface MediaLimits {
+  maxAudioSeconds: number;
+  maxTemplateSeconds: number;
+  maxDimension: number;
+  maxFileBytes: number;
+}
+
+export interface FacePads {
+  top: number;
+  bottom: number;
+  left: number;
+  right: number;
+}
+
+export interface PipelineConfig {
+  ffmpegPath?: string;
+  ffprobePath?: string;
+  probeTimeoutMs: number;
+  ffmpegStallTimeoutMs: number;
+  engine: 'auto' | EngineName;
+  modelPath: string;
+  device: 'cpu' | 'cuda';
+  batchSize: number;
+  threads: number;
+  faceDetector: 'auto' | 'short' | 'full';
+  facePads: FacePads;
+  smoothingFrames: number;
+  loopMode: LoopMode;
+  maxRenderHeight: number;
+  limits: MediaLimits;
+}
+
+export interface AppConfig {
+  logLevel: string;
+  logFormat: 'auto' | 'json' | 'pretty';
+  pipeline: PipelineConfig;
+}
+
+/** Reads and validates the environment once; every problem is reported together, naming the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const key = issue.path.join('.');
+      const value = key in env ? ` (got "${String(env[key])}")` : '';
+      return `  ${key}: ${issue.message}${value}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}\nSee .env.example for every setting.`);
+  }
+  const e = parsed.data;
+  return {
+    logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
+    pipeline: {
+      ffmpegPath: e.FFMPEG_PATH,
+      ffprobePath: e.FFPROBE_PATH,
+      probeTimeoutMs: e.PROBE_TIMEOUT_SECONDS * 1000,
+      ffmpegStallTimeoutMs: e.FFMPEG_STALL_TIMEOUT_SECONDS * 1000,
+      engine: e.LIPSYNC_ENGINE,
+      modelPath: e.LIPSYNC_MODEL,
+      device: e.LIPSYNC_DEVICE,
+      batchSize: e.LIPSYNC_BATCH_SIZE ?? (e.LIPSYNC_DEVICE === 'cuda' ? 64 : 8),
+      threads: e.LIPSYNC_THREADS,
+      faceDetector: e.FACE_DETECTOR,
+      facePads: e.FACE_PADS,
+      smoothingFrames: e.FACE_SMOOTHING_FRAMES,
+      loopMode: e.LOOP_MODE,
+      maxRenderHeight: e.MAX_RENDER_HEIGHT,
+      limits: {
+        maxAudioSeconds: e.MAX_AUDIO_SECONDS,
+        maxTemplateSeconds: e.MAX_TEMPLATE_SECONDS,
+        maxDimension: e.MAX_DIMENSION,
+        maxFileBytes: Math.round(e.MAX_FILE_MB * 1024 * 1024),
+      },
+    },
+  };
+}
+
+/** Exposed for tests and tools that need to list the settings. */
+export const settingNames = Object.keys(envSchema.shape);

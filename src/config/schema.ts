@@ -1,0 +1,59 @@
+import { z } from 'zod';
+
+const seconds = z.coerce.number().positive();
+const positiveInt = z.coerce.number().int().positive();
+const optionalPath = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v === '' ? undefined : v));
+
+export const loopModes = ['pingpong', 'loop', 'freeze'] as const;
+export type LoopMode = (typeof loopModes)[number];
+
+export const engineNames = ['wav2lip', 'builtin'] as const;
+export type EngineName = (typeof engineNames)[number];
+
+/** Every setting the service reads from the environment. Documented one by one in .env.example. */
+export const envSchema = z.object({
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
+
+  FFMPEG_PATH: optionalPath,
+  FFPROBE_PATH: optionalPath,
+  PROBE_TIMEOUT_SECONDS: seconds.default(30),
+  FFMPEG_STALL_TIMEOUT_SECONDS: seconds.default(120),
+
+  LIPSYNC_ENGINE: z
+    .enum(['auto', ...engineNames])
+    .default('auto'),
+  LIPSYNC_MODEL: z.string().trim().min(1).default('models/wav2lip_gan.onnx'),
+  LIPSYNC_DEVICE: z.enum(['cpu', 'cuda']).default('cpu'),
+  LIPSYNC_BATCH_SIZE: positiveInt.optional(),
+  LIPSYNC_THREADS: z.coerce.number().int().min(0).default(0),
+
+  FACE_DETECTOR: z.enum(['auto', 'short', 'full']).default('auto'),
+  FACE_PADS: z
+    .string()
+    .default('0,10,0,0')
+    .transform((v, ctx) => {
+      const parts = v.split(',').map((p) => Number(p.trim()));
+      if (parts.length !== 4 || parts.some((n) => !Number.isInteger(n))) {
+        ctx.addIssue({ code: 'custom', message: 'expected four integers "top,bottom,left,right", e.g. 0,10,0,0' });
+        return z.NEVER;
+      }
+      const [top, bottom, left, right] = parts as [number, number, number, number];
+      return { top, bottom, left, right };
+    }),
+  FACE_SMOOTHING_FRAMES: z.coerce.number().int().min(1).max(31).default(5),
+
+  LOOP_MODE: z.enum(loopModes).default('pingpong'),
+  MAX_RENDER_HEIGHT: positiveInt.default(1080),
+
+  MAX_AUDIO_SECONDS: seconds.default(600),
+  MAX_TEMPLATE_SECONDS: seconds.default(300),
+  MAX_DIMENSION: positiveInt.default(4096),
+  MAX_FILE_MB: seconds.default(500),
+});
+
+export type Env = z.infer<typeof envSchema>;
