@@ -1,0 +1,8 @@
+import type { Command } from 'commander';
+
+/** Each CLI sub-command lives in its own file and registers itself on the root program. */
+export interface CommandModule {
+  register(program: Command): void;
+}
+
+export const commandModules: CommandModule[] = [];
