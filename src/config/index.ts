@@ -28,11 +28,16 @@ export interface PipelineConfig {
   device: 'cpu' | 'cuda';
   batchSize: number;
   threads: number;
+  modelColorOrder: 'bgr' | 'rgb';
   faceDetector: 'auto' | 'short' | 'full';
   facePads: FacePads;
   smoothingFrames: number;
   loopMode: LoopMode;
   maxRenderHeight: number;
+  encodePreset: string;
+  encodeCrf: number;
+  /** Scratch space for partial outputs and looped templates; the OS temp dir when unset. */
+  tempDir?: string;
   limits: MediaLimits;
 }
 
@@ -67,11 +72,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       device: e.LIPSYNC_DEVICE,
       batchSize: e.LIPSYNC_BATCH_SIZE ?? (e.LIPSYNC_DEVICE === 'cuda' ? 64 : 8),
       threads: e.LIPSYNC_THREADS,
+      modelColorOrder: e.LIPSYNC_MODEL_COLOR,
       faceDetector: e.FACE_DETECTOR,
       facePads: e.FACE_PADS,
       smoothingFrames: e.FACE_SMOOTHING_FRAMES,
       loopMode: e.LOOP_MODE,
       maxRenderHeight: e.MAX_RENDER_HEIGHT,
+      encodePreset: e.ENCODE_PRESET,
+      encodeCrf: e.ENCODE_CRF,
+      tempDir: e.TEMP_DIR,
       limits: {
         maxAudioSeconds: e.MAX_AUDIO_SECONDS,
         maxTemplateSeconds: e.MAX_TEMPLATE_SECONDS,

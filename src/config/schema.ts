@@ -31,6 +31,7 @@ export const envSchema = z.object({
   LIPSYNC_DEVICE: z.enum(['cpu', 'cuda']).default('cpu'),
   LIPSYNC_BATCH_SIZE: positiveInt.optional(),
   LIPSYNC_THREADS: z.coerce.number().int().min(0).default(0),
+  LIPSYNC_MODEL_COLOR: z.enum(['bgr', 'rgb']).default('bgr'),
 
   FACE_DETECTOR: z.enum(['auto', 'short', 'full']).default('auto'),
   FACE_PADS: z
@@ -49,6 +50,11 @@ export const envSchema = z.object({
 
   LOOP_MODE: z.enum(loopModes).default('pingpong'),
   MAX_RENDER_HEIGHT: positiveInt.default(1080),
+  ENCODE_PRESET: z
+    .enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow'])
+    .default('veryfast'),
+  ENCODE_CRF: z.coerce.number().int().min(0).max(51).default(18),
+  TEMP_DIR: optionalPath,
 
   MAX_AUDIO_SECONDS: seconds.default(600),
   MAX_TEMPLATE_SECONDS: seconds.default(300),

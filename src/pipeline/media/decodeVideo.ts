@@ -1,0 +1,79 @@
+import path from 'node:path';
+import type { RenderGeometry } from './geometry.js';
+import { runManaged, safeInputArgs } from './process.js';
+import { readRawFrames } from './rawFrames.js';
+
+export interface DecodeOptions {
+  ffmpeg: string;
+  geometry: RenderGeometry;
+  stallTimeoutMs: number;
+  signal?: AbortSignal;
+  purpose: string;
+}
+
+/** Rotation is applied by ffmpeg's autorotate; `fps` turns variable frame rate into constant; `scale` applies the cap. */
+export function normaliseFilter(geometry: RenderGeometry): string {
+  return `fps=${geometry.fpsRational},scale=${geometry.width}:${geometry.height}:flags=bicubic,setsar=1`;
+}
+
+async function* framesOf(args: string[], options: DecodeOptions): AsyncGenerator<Uint8Array> {
+  const { width, height } = options.geometry;
+  const proc = runManaged(options.ffmpeg, args, {
+    purpose: options.purpose,
+    stallTimeoutMs: options.stallTimeoutMs,
+    signal: options.signal,
+  });
+  proc.child.stdin?.end();
+  try {
+    yield* readRawFrames(proc.child.stdout!, width * height * 3);
+    await proc.done;
+  } finally {
+    // The consumer may stop early (enough frames, error, cancel): never leave ffmpeg running.
+    proc.kill();
+    await proc.done.catch(() => undefined);
+  }
+}
+
+/** Decodes an uploaded template from the start, normalised to the render geometry, at most `maxFrames` frames. */
+export function decodeTemplate(file: string, maxFrames: number, options: DecodeOptions): AsyncGenerator<Uint8Array> {
+  const args = [
+    '-nostdin', '-v', 'error',
+    ...safeInputArgs(file),
+    '-an', '-sn', '-dn',
+    '-vf', `${normaliseFilter(options.geometry)},format=rgb24`,
+    '-frames:v', String(maxFrames),
+    '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1',
+  ];
+  return framesOf(args, options);
+}
+
+export const SPILL_PATTERN = '%07d.jpg';
+
+/** Writes the normalised template as a numbered high-quality JPEG sequence, so loops can read any range again. */
+export async function spillTemplate(file: string, dir: string, options: DecodeOptions): Promise<void> {
+  const args = [
+    '-nostdin', '-v', 'error',
+    ...safeInputArgs(file),
+    '-an', '-sn', '-dn',
+    '-vf', normaliseFilter(options.geometry),
+    '-q:v', '2', '-start_number', '0',
+    path.join(dir, SPILL_PATTERN),
+  ];
+  const proc = runManaged(options.ffmpeg, args, { purpose: options.purpose, stallTimeoutMs: options.stallTimeoutMs, signal: options.signal });
+  proc.child.stdin?.end();
+  proc.child.stdout?.resume();
+  await proc.done;
+}
+
+/** Reads frames [start, start + count) of a spilled sequence (our own files, not user input). */
+export function decodeSpilledRange(dir: string, start: number, count: number, options: DecodeOptions): AsyncGenerator<Uint8Array> {
+  const args = [
+    '-nostdin', '-v', 'error',
+    '-f', 'image2', '-framerate', options.geometry.fpsRational, '-start_number', String(start),
+    '-i', path.join(dir, SPILL_PATTERN),
+    '-frames:v', String(count),
+    '-vf', 'format=rgb24',
+    '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1',
+  ];
+  return framesOf(args, options);
+}

@@ -1,0 +1,82 @@
+import { stat } from 'node:fs/promises';
+import type { MediaLimits } from '../../config/index.js';
+import { InputError } from '../../errors.js';
+import { probeMedia, type MediaInfo, type ProbeOptions } from './probe.js';
+
+const ACCEPTED_CONTAINERS = ['mov', 'mp4', 'matroska', 'webm', 'avi', 'wav', 'mp3', 'aac', 'ogg', 'flac', 'image2', 'png_pipe', 'jpeg_pipe', 'webp_pipe'];
+const ACCEPTED_VIDEO_CODECS = new Set(['h264', 'hevc', 'vp8', 'vp9', 'av1', 'mpeg4', 'png', 'mjpeg', 'webp']);
+const ACCEPTED_AUDIO_CODECS = new Set(['aac', 'mp3', 'vorbis', 'opus', 'flac', 'alac']);
+
+/** "14 min", "45 s", "2 min 5 s": durations the way a person says them. */
+export function formatDuration(seconds: number): string {
+  if (seconds < 60) return `${Math.round(seconds * 10) / 10} s`;
+  const minutes = Math.floor(seconds / 60);
+  const rest = Math.round(seconds - minutes * 60);
+  return rest === 0 ? `${minutes} min` : `${minutes} min ${rest} s`;
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${Math.round(bytes / (1024 * 1024))} MB`;
+  if (bytes >= 1024) return `${Math.round(bytes / 1024)} KB`;
+  return `${bytes} bytes`;
+}
+
+function containerAccepted(formatName: string): boolean {
+  return formatName.split(',').some((name) => ACCEPTED_CONTAINERS.includes(name));
+}
+
+async function checkFileSize(file: string, label: string, limits: MediaLimits): Promise<void> {
+  const { size } = await stat(file);
+  if (size > limits.maxFileBytes) {
+    throw new InputError('file-too-large', `${label} is ${formatBytes(size)}; the limit is ${formatBytes(limits.maxFileBytes)}.`);
+  }
+}
+
+function checkContainer(info: MediaInfo, label: string): void {
+  if (!containerAccepted(info.formatName)) {
+    throw new InputError('unsupported-format', `${label} is in a format I don't accept (${info.formatName}). Send MP4, MOV, MKV, WebM or AVI video, a JPG/PNG/WebP picture, or WAV/MP3/M4A/OGG/FLAC audio.`);
+  }
+}
+
+/** Probes an audio input (or a video whose sound is used) and enforces the limits. */
+export async function probeAudioInput(file: string, label: string, limits: MediaLimits, options: Omit<ProbeOptions, 'label'>): Promise<MediaInfo & { durationSeconds: number; audio: NonNullable<MediaInfo['audio']> }> {
+  await checkFileSize(file, label, limits);
+  const info = await probeMedia(file, { ...options, label });
+  checkContainer(info, label);
+  if (!info.audio) {
+    throw new InputError('no-audio-stream', info.video ? `${label} has no sound track to use as the audio.` : `${label} has no audio stream.`);
+  }
+  if (!ACCEPTED_AUDIO_CODECS.has(info.audio.codec) && !info.audio.codec.startsWith('pcm_')) {
+    throw new InputError('unsupported-codec', `${label} uses the ${info.audio.codec} audio codec, which I don't support. Send WAV, MP3, M4A/AAC, OGG/Opus or FLAC.`);
+  }
+  const duration = info.durationSeconds;
+  if (duration === null || duration <= 0.05) throw new InputError('empty-audio', `${label} contains no audio I can hear (its length is zero).`);
+  if (duration > limits.maxAudioSeconds) {
+    throw new InputError('too-long', `the audio is ${formatDuration(duration)} long; the limit is ${formatDuration(limits.maxAudioSeconds)}.`);
+  }
+  return { ...info, audio: info.audio, durationSeconds: duration };
+}
+
+/** Probes a template (video or still picture) and enforces the limits. */
+export async function probeTemplateInput(file: string, label: string, limits: MediaLimits, options: Omit<ProbeOptions, 'label'>): Promise<MediaInfo & { video: NonNullable<MediaInfo['video']> }> {
+  await checkFileSize(file, label, limits);
+  const info = await probeMedia(file, { ...options, label });
+  checkContainer(info, label);
+  const video = info.video;
+  if (!video) throw new InputError('no-video-stream', `${label} has no video stream.`);
+  if (!ACCEPTED_VIDEO_CODECS.has(video.codec)) {
+    throw new InputError('unsupported-codec', `${label} uses the ${video.codec} video codec, which I don't support. Send H.264, HEVC, VP8/VP9, AV1 or MPEG-4 video, or a JPG/PNG/WebP picture.`);
+  }
+  const longSide = Math.max(video.width, video.height);
+  if (longSide > limits.maxDimension) {
+    throw new InputError('too-large-dimensions', `${label} is ${video.width}×${video.height}; the limit is ${limits.maxDimension} px on the long side.`);
+  }
+  if (!info.isStillImage) {
+    const duration = info.durationSeconds;
+    if (duration === null || duration <= 0) throw new InputError('empty-video', `${label} contains no video frames.`);
+    if (duration > limits.maxTemplateSeconds) {
+      throw new InputError('too-long', `${label} is ${formatDuration(duration)} long; the limit for a template is ${formatDuration(limits.maxTemplateSeconds)}.`);
+    }
+  }
+  return { ...info, video };
+}

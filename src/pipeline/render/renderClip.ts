@@ -1,0 +1,193 @@
+import { randomBytes } from 'node:crypto';
+import { rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { loadConfig, type PipelineConfig } from '../../config/index.js';
+import { InputError } from '../../errors.js';
+import { logger } from '../../log.js';
+import { melSpectrogram } from '../audio/mel.js';
+import { melWindow, outputFrameCount } from '../audio/melWindows.js';
+import { getEngine } from '../engine/select.js';
+import type { EngineFrame, LipSyncEngine } from '../engine/types.js';
+import { FaceDetector, FaceTracker, type FaceDetection } from '../face/index.js';
+import { resolveMediaBinaries } from '../media/binaries.js';
+import { ANALYSIS_SAMPLE_RATE, decodeAnalysisAudio } from '../media/decodeAudio.js';
+import { ClipEncoder } from '../media/encode.js';
+import { renderGeometry } from '../media/geometry.js';
+import type { RgbImage } from '../media/image.js';
+import { probeAudioInput, probeTemplateInput } from '../media/validate.js';
+import { openTemplateSource } from '../timeline/frameSource.js';
+import { ProgressReporter } from './progressReporter.js';
+import type { ProgressCallback, RenderClipInput, RenderClipOptions, RenderClipResult } from './types.js';
+
+export interface RenderDependencies {
+  config?: PipelineConfig;
+  /** Use this engine instead of the configured/cached one. */
+  engine?: LipSyncEngine;
+}
+
+/** Detectors are cheap but not free to load; one per process and model choice. */
+const detectors = new Map<string, Promise<FaceDetector>>();
+function getDetector(model: PipelineConfig['faceDetector']): Promise<FaceDetector> {
+  let detector = detectors.get(model);
+  if (!detector) {
+    detector = FaceDetector.create({ model });
+    detectors.set(model, detector);
+    detector.catch(() => detectors.delete(model));
+  }
+  return detector;
+}
+
+interface PendingFrame {
+  index: number;
+  image: RgbImage;
+}
+
+/**
+ * One audio + one template in, one lip-synced MP4 out. Frames stream decode → detect → track → engine (batched)
+ * → encode; at most a batch plus the tracker's look-ahead of frames is held in memory, whatever the clip length.
+ */
+export async function renderClip(
+  input: RenderClipInput,
+  options: RenderClipOptions = {},
+  onProgress?: ProgressCallback,
+  signal?: AbortSignal,
+  deps: RenderDependencies = {},
+): Promise<RenderClipResult> {
+  const startedAt = Date.now();
+  const config = deps.config ?? loadConfig().pipeline;
+  const bins = resolveMediaBinaries(config);
+  const audioLabel = input.audioLabel ?? path.basename(input.audioPath);
+  const templateLabel = input.templateLabel ?? path.basename(input.templatePath);
+  const progress = new ProgressReporter(onProgress);
+  const probeOptions = { ffprobe: bins.ffprobe, timeoutMs: config.probeTimeoutMs, signal };
+  const stallTimeoutMs = config.ffmpegStallTimeoutMs;
+
+  progress.setStage('probe');
+  const [audioInfo, templateInfo] = await Promise.all([
+    probeAudioInput(input.audioPath, audioLabel, config.limits, probeOptions),
+    probeTemplateInput(input.templatePath, templateLabel, config.limits, probeOptions),
+  ]);
+  const geometry = renderGeometry(templateInfo, config.maxRenderHeight);
+
+  progress.setStage('audio');
+  const samples = await decodeAnalysisAudio(input.audioPath, { ffmpeg: bins.ffmpeg, stallTimeoutMs, signal, label: audioLabel });
+  if (samples.length === 0) throw new InputError('empty-audio', `${audioLabel} contains no audio I can hear.`);
+  const audioSeconds = samples.length / ANALYSIS_SAMPLE_RATE;
+  const mel = melSpectrogram(samples);
+  const outputFrames = outputFrameCount(samples.length, ANALYSIS_SAMPLE_RATE, geometry.fps);
+
+  const engine = deps.engine ?? (await getEngine({ requested: options.engine, config }));
+  const detector = await getDetector(config.faceDetector);
+  const synthesizer = engine.startClip({ fps: geometry.fps, width: geometry.width, height: geometry.height, facePads: config.facePads });
+
+  const source = await openTemplateSource({
+    ffmpeg: bins.ffmpeg,
+    geometry,
+    stallTimeoutMs,
+    signal,
+    purpose: `decode ${templateLabel}`,
+    file: input.templatePath,
+    label: templateLabel,
+    isStillImage: templateInfo.isStillImage,
+    templateSeconds: templateInfo.durationSeconds,
+    outputFrames,
+    loopMode: options.loopMode ?? config.loopMode,
+    tempDir: config.tempDir,
+  });
+
+  const partialPath = path.join(
+    path.dirname(input.outputPath),
+    `.${path.basename(input.outputPath)}.${randomBytes(4).toString('hex')}.partial.mp4`,
+  );
+  const encoder = new ClipEncoder({
+    ffmpeg: bins.ffmpeg,
+    geometry,
+    audioFile: input.audioPath,
+    audioSeconds,
+    audioSampleRate: audioInfo.audio.sampleRate,
+    audioChannels: audioInfo.audio.channels,
+    outputFile: partialPath,
+    preset: config.encodePreset,
+    crf: config.encodeCrf,
+    stallTimeoutMs,
+    signal,
+  });
+
+  let framesWritten = 0;
+  let framesWithFace = 0;
+  try {
+    progress.setStage('render', outputFrames);
+    const tracker = new FaceTracker({ smoothingFrames: config.smoothingFrames, frameWidth: geometry.width, frameHeight: geometry.height });
+    // Detections of a template frame are reused when loops show it again.
+    const detectionCache = source.repeatsFrames ? new Map<number, FaceDetection[]>() : undefined;
+    const awaitingTrack: PendingFrame[] = [];
+    let ready: Array<PendingFrame & { face: FaceDetection | null }> = [];
+
+    const flushReady = async () => {
+      const batch = ready;
+      ready = [];
+      const withFace: EngineFrame[] = [];
+      for (const frame of batch) {
+        if (frame.face) withFace.push({ index: frame.index, image: frame.image, face: frame.face, mel: melWindow(mel, frame.index, geometry.fps) });
+      }
+      if (withFace.length > 0) await synthesizer.synthesize(withFace, signal);
+      framesWithFace += withFace.length;
+      for (const frame of batch) {
+        await encoder.write(frame.image.data);
+        framesWritten++;
+        progress.frameDone();
+      }
+    };
+    const accept = async (faces: ReadonlyArray<FaceDetection | null>) => {
+      for (const face of faces) {
+        const frame = awaitingTrack.shift()!;
+        ready.push({ ...frame, face });
+        if (ready.length >= engine.batchSize) await flushReady();
+      }
+    };
+
+    let index = 0;
+    for await (const { templateIndex, image } of source.frames()) {
+      let detections = detectionCache?.get(templateIndex);
+      if (!detections) {
+        detections = await detector.detect(image);
+        detectionCache?.set(templateIndex, detections);
+      }
+      awaitingTrack.push({ index, image });
+      await accept(tracker.push(index, detections));
+      index++;
+    }
+    await accept(tracker.flush());
+    await flushReady();
+
+    if (framesWithFace === 0) {
+      throw new InputError('no-face', `I couldn't find a face in ${templateLabel}. Use a video or photo where one face is clearly visible.`);
+    }
+    progress.setStage('finalize');
+    await encoder.finish();
+    await rename(partialPath, input.outputPath);
+  } catch (err) {
+    await encoder.abort();
+    await rm(partialPath, { force: true });
+    throw err;
+  } finally {
+    await source.close();
+  }
+
+  const facelessFrames = framesWritten - framesWithFace;
+  if (facelessFrames > 0) {
+    logger().warn({ template: templateLabel, facelessFrames, frames: framesWritten }, `${facelessFrames} of ${framesWritten} frames had no face and were passed through unchanged`);
+  }
+  return {
+    outputPath: input.outputPath,
+    frames: framesWritten,
+    framesWithFace,
+    fps: geometry.fps,
+    width: geometry.width,
+    height: geometry.height,
+    durationSeconds: audioSeconds,
+    engine: engine.name,
+    preview: engine.preview,
+    seconds: (Date.now() - startedAt) / 1000,
+  };
+}

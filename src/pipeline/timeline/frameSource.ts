@@ -1,0 +1,143 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { LoopMode } from '../../config/index.js';
+import { InputError } from '../../errors.js';
+import { decodeSpilledRange, decodeTemplate, spillTemplate, type DecodeOptions } from '../media/decodeVideo.js';
+import { createRgbImage, type RgbImage } from '../media/image.js';
+import { planRuns } from './lengthPolicy.js';
+
+export interface SourceFrame {
+  /** Which template frame this is; equal indices mean equal pictures (used to reuse face detections). */
+  templateIndex: number;
+  image: RgbImage;
+}
+
+export interface TemplateSourceOptions extends DecodeOptions {
+  file: string;
+  label: string;
+  isStillImage: boolean;
+  /** Template duration from probing; null for stills. */
+  templateSeconds: number | null;
+  outputFrames: number;
+  loopMode: LoopMode;
+  /** Bytes of decoded frames a backward run may hold at once (ping-pong reads chunks forward and reverses them). */
+  reverseChunkBytes?: number;
+  /** Where spilled sequences go (default: the OS temp dir). */
+  tempDir?: string;
+}
+
+export interface TemplateSource {
+  frames(): AsyncGenerator<SourceFrame>;
+  /** True when template frames repeat in the output (looping or still image). */
+  readonly repeatsFrames: boolean;
+  /** Removes temporary files. Safe to call more than once. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_REVERSE_CHUNK_BYTES = 96 * 1024 * 1024;
+
+function noFramesError(label: string): InputError {
+  return new InputError('no-frames', `${label} has no video frames I could decode (the file may be damaged or incomplete).`);
+}
+
+function copyOf(image: RgbImage): RgbImage {
+  return createRgbImage(image.width, image.height, new Uint8Array(image.data));
+}
+
+/**
+ * Chooses how to read a template for an output of `outputFrames` frames without ever holding it all in memory:
+ * - still picture: decode once, repeat;
+ * - long enough (or freeze): stream straight from the upload, holding the last frame if it runs short;
+ * - shorter and looping: spill the normalised frames to a temp JPEG sequence once, then read runs forward or backward.
+ */
+export async function openTemplateSource(options: TemplateSourceOptions): Promise<TemplateSource> {
+  const { width, height, fps } = options.geometry;
+  const asImage = (data: Uint8Array): RgbImage => createRgbImage(width, height, data);
+
+  if (options.isStillImage) {
+    return {
+      repeatsFrames: true,
+      close: async () => undefined,
+      async *frames() {
+        let still: RgbImage | undefined;
+        for await (const data of decodeTemplate(options.file, 1, options)) still = asImage(data);
+        if (!still) throw noFramesError(options.label);
+        for (let i = 0; i < options.outputFrames; i++) yield { templateIndex: 0, image: copyOf(still) };
+      },
+    };
+  }
+
+  const expectedFrames = Math.floor((options.templateSeconds ?? 0) * fps);
+  if (options.loopMode === 'freeze' || expectedFrames >= options.outputFrames) {
+    return {
+      repeatsFrames: false,
+      close: async () => undefined,
+      async *frames() {
+        let last: RgbImage | undefined;
+        let count = 0;
+        for await (const data of decodeTemplate(options.file, options.outputFrames, options)) {
+          last = asImage(data);
+          yield { templateIndex: count++, image: last };
+        }
+        if (!last) throw noFramesError(options.label);
+        const held = copyOf(last);
+        const lastIndex = count - 1;
+        for (; count < options.outputFrames; count++) yield { templateIndex: lastIndex, image: copyOf(held) };
+      },
+    };
+  }
+
+  return openSpilledSource(options, asImage);
+}
+
+async function openSpilledSource(options: TemplateSourceOptions, asImage: (data: Uint8Array) => RgbImage): Promise<TemplateSource> {
+  const dir = await mkdtemp(path.join(options.tempDir ?? os.tmpdir(), 'lipsync-spill-'));
+  const close = () => rm(dir, { recursive: true, force: true });
+  try {
+    await spillTemplate(options.file, dir, { ...options, purpose: `read ${options.label}` });
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  const templateFrames = (await readdir(dir)).filter((f) => f.endsWith('.jpg')).length;
+  if (templateFrames === 0) {
+    await close();
+    throw noFramesError(options.label);
+  }
+  const frameBytes = options.geometry.width * options.geometry.height * 3;
+  const chunkFrames = Math.max(1, Math.floor((options.reverseChunkBytes ?? DEFAULT_REVERSE_CHUNK_BYTES) / frameBytes));
+  const range = (start: number, count: number) =>
+    decodeSpilledRange(dir, start, count, { ...options, purpose: `read ${options.label}` });
+
+  return {
+    repeatsFrames: true,
+    close,
+    async *frames() {
+      for (const run of planRuns(options.outputFrames, templateFrames, options.loopMode)) {
+        if (run.step === 1) {
+          let index = run.from;
+          for await (const data of range(run.from, run.length)) yield { templateIndex: index++, image: asImage(data) };
+        } else if (run.step === 0) {
+          let held: RgbImage | undefined;
+          for await (const data of range(run.from, 1)) held = asImage(data);
+          if (!held) throw noFramesError(options.label);
+          for (let k = 0; k < run.length; k++) yield { templateIndex: run.from, image: copyOf(held) };
+        } else {
+          // Backward: read bounded chunks forward, starting from the end of the run, and emit each reversed.
+          let remaining = run.length;
+          let top = run.from;
+          while (remaining > 0) {
+            const count = Math.min(chunkFrames, remaining);
+            const start = top - count + 1;
+            const chunk: Uint8Array[] = [];
+            for await (const data of range(start, count)) chunk.push(data);
+            for (let k = chunk.length - 1; k >= 0; k--) yield { templateIndex: start + k, image: asImage(chunk[k]!) };
+            remaining -= count;
+            top = start - 1;
+          }
+        }
+      }
+    },
+  };
+}
