@@ -1,0 +1,162 @@
+/**
+ * Face detection and tracking for the render pipeline.
+ *
+ *   const detector = await FaceDetector.create({ model: config.faceDetector, threads: 1 });
+ *   const tracker = new FaceTracker({ smoothingFrames: config.smoothingFrames, frameWidth, frameHeight });
+ *   for each frame i: for (const face of tracker.push(i, await detector.detect(frame))) use(face)
+ *   at the end:       for (const face of tracker.flush()) use(face)
+ *   crop:             cropBoxForFace(face, config.facePads, frameWidth, frameHeight)
+ */
+import type { FacePads } from '../../config/index.js';
+import type { RgbImage } from '../media/image.js';
+import { BlazeFaceModel, type BlazeFaceModelKind } from './blazeface.js';
+import type { FaceDetection } from './types.js';
+
+export type { FaceDetection, FaceKeypoints, Point, TrackedFace } from './types.js';
+export { FaceTracker, type FaceTrackerOptions, boxIou, isCut } from './tracker.js';
+export { BlazeFaceModel, blazeFaceModelPath, type BlazeFaceModelKind } from './blazeface.js';
+
+export type FaceDetectorModel = 'short' | 'full' | 'auto';
+
+export interface FaceDetectorOptions {
+  /**
+   * 'short': 128×128 short-range model (faces filling a good part of the frame; fastest).
+   * 'full': 256×256 full-range model (also finds small / distant faces).
+   * 'auto': short-range first, full-range for frames where the short-range model finds nothing. Once the full-range
+   *   model was needed, it stays first while the face is small (< 20% of the frame's long side) so a clip with a
+   *   small face costs one full-range run per frame rather than both models.
+   */
+  model: FaceDetectorModel;
+  /** onnxruntime intra-op threads per model; default 1. */
+  threads?: number;
+  /** Minimum detection score; default 0.5. */
+  scoreThreshold?: number;
+}
+
+/**
+ * 'auto' switches back from the full-range to the short-range model when the main face is at least this fraction of
+ * the frame's long side (128 input: ≥ ~26 px), comfortably above where the short-range model starts to find faces.
+ */
+const AUTO_SHORT_RANGE_MIN_FACE = 0.2;
+
+export class FaceDetector {
+  private full: BlazeFaceModel | undefined;
+  private fullLoading: Promise<BlazeFaceModel> | undefined;
+  private disposed = false;
+  /** 'auto': the short-range model missed the face on a recent frame and the face is still small. */
+  private preferFull = false;
+  private readonly opts: FaceDetectorOptions;
+  private readonly primary: BlazeFaceModel;
+
+  private constructor(opts: FaceDetectorOptions, primary: BlazeFaceModel) {
+    this.opts = opts;
+    this.primary = primary;
+    if (primary.kind === 'full') this.full = primary;
+  }
+
+  static async create(opts: FaceDetectorOptions): Promise<FaceDetector> {
+    const kind: BlazeFaceModelKind = opts.model === 'full' ? 'full' : 'short';
+    const primary = await BlazeFaceModel.load(kind, { threads: opts.threads, scoreThreshold: opts.scoreThreshold });
+    return new FaceDetector(opts, primary);
+  }
+
+  /** All faces in the frame, in frame pixels, best score first. Await each call before the next. */
+  async detect(image: RgbImage): Promise<FaceDetection[]> {
+    if (this.disposed) throw new Error('FaceDetector used after dispose()');
+    if (this.opts.model !== 'auto') return this.primary.detect(image);
+    // 'auto': start with the model that worked on the previous frame, try the other one when it finds nothing.
+    const first = this.preferFull ? await this.fullModel() : this.primary;
+    let faces = await first.detect(image);
+    let used = first;
+    if (faces.length === 0) {
+      used = first === this.primary ? await this.fullModel() : this.primary;
+      faces = await used.detect(image);
+      if (faces.length === 0) return faces;
+    }
+    if (used === this.primary) {
+      this.preferFull = false;
+    } else {
+      // Go back to the cheap short-range model only once the face is clearly big enough for it (hysteresis: the
+      // short-range model starts finding faces at ~12-14% of the frame's long side; see the tests).
+      const best = faces[0]!;
+      this.preferFull = Math.max(best.width, best.height) < AUTO_SHORT_RANGE_MIN_FACE * Math.max(image.width, image.height);
+    }
+    return faces;
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    const pending = this.fullLoading;
+    await this.primary.dispose();
+    if (pending) {
+      const full = await pending.catch(() => undefined);
+      if (full && full !== this.primary) await full.dispose();
+    }
+  }
+
+  /** The full-range model for 'auto', loaded on first need. */
+  private fullModel(): Promise<BlazeFaceModel> {
+    if (this.full) return Promise.resolve(this.full);
+    this.fullLoading ??= BlazeFaceModel.load('full', { threads: this.opts.threads, scoreThreshold: this.opts.scoreThreshold }).then(
+      (m) => {
+        this.full = m;
+        return m;
+      },
+    );
+    return this.fullLoading;
+  }
+}
+
+/** Integer crop rectangle in frame pixels; x2/y2 exclusive. */
+export interface CropBox {
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+}
+
+/**
+ * How a BlazeFace box is grown to resemble the S3FD box Wav2Lip was trained on. BlazeFace's box is a square running
+ * roughly from the eyebrows to the chin and cheek to cheek (eyes at ~25% of its height, mouth at ~68%, checked on the
+ * test portrait). S3FD boxes are taller: they start higher on the forehead and end just below the chin, with the eyes
+ * at ~35-40% and the mouth at ~70-75% of the height, and are slightly wider. So: width × 1.1 around the centre, the top
+ * raised by 25% of the height and the bottom lowered by 5% (height × 1.3) — the mouth lands in the lower half that
+ * Wav2Lip regenerates, the chin stays inside, and the configured pads (bottom 10 by default) then apply as in Wav2Lip.
+ */
+export const S3FD_LIKE_EXPANSION = { width: 1.1, top: 0.25, bottom: 0.05 } as const;
+
+/** The S3FD-like face box (before pads), as floats. */
+export function s3fdLikeBox(face: FaceDetection): { x1: number; y1: number; x2: number; y2: number } {
+  const cx = face.x + face.width / 2;
+  const halfW = (face.width * S3FD_LIKE_EXPANSION.width) / 2;
+  return {
+    x1: cx - halfW,
+    y1: face.y - face.height * S3FD_LIKE_EXPANSION.top,
+    x2: cx + halfW,
+    y2: face.y + face.height * (1 + S3FD_LIKE_EXPANSION.bottom),
+  };
+}
+
+/**
+ * Wav2Lip's crop: the face box (grown to S3FD-like proportions) plus pads top/bottom/left/right in pixels, rounded
+ * and clamped to the frame: y1 = max(0, top - padTop), y2 = min(h, bottom + padBottom), likewise for x. The result
+ * is never empty (at least 1×1) as long as the frame is not.
+ */
+export function cropBoxForFace(face: FaceDetection, pads: FacePads, frameWidth: number, frameHeight: number): CropBox {
+  const b = s3fdLikeBox(face);
+  const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
+  let x1 = clamp(Math.round(b.x1 - pads.left), 0, frameWidth);
+  let y1 = clamp(Math.round(b.y1 - pads.top), 0, frameHeight);
+  let x2 = clamp(Math.round(b.x2 + pads.right), 0, frameWidth);
+  let y2 = clamp(Math.round(b.y2 + pads.bottom), 0, frameHeight);
+  if (x2 <= x1) {
+    if (x1 >= frameWidth) x1 = Math.max(0, frameWidth - 1);
+    x2 = Math.min(frameWidth, x1 + 1);
+  }
+  if (y2 <= y1) {
+    if (y1 >= frameHeight) y1 = Math.max(0, frameHeight - 1);
+    y2 = Math.min(frameHeight, y1 + 1);
+  }
+  return { x1, y1, x2, y2 };
+}
