@@ -31,6 +31,7 @@ export interface ProbedStream {
   r_frame_rate?: string;
   avg_frame_rate?: string;
   nb_frames?: string;
+  nb_read_frames?: string;
   duration?: string;
   sample_rate?: string;
 }
