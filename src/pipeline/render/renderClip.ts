@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { loadConfig, type PipelineConfig } from '../../config/index.js';
-import { InputError } from '../../errors.js';
+import { CancelledError, InputError } from '../../errors.js';
 import { logger } from '../../log.js';
 import { melSpectrogram } from '../audio/mel.js';
 import { melWindow, outputFrameCount } from '../audio/melWindows.js';
@@ -37,6 +37,31 @@ function getDetector(model: PipelineConfig['faceDetector']): Promise<FaceDetecto
   return detector;
 }
 
+/**
+ * Runs tasks side by side; when one fails, the others are aborted and awaited before the error is thrown,
+ * so no ffprobe is left running behind a quick refusal.
+ */
+async function allOrNothing<T extends readonly unknown[]>(
+  parent: AbortSignal | undefined,
+  start: (signal: AbortSignal) => { readonly [K in keyof T]: Promise<T[K]> },
+): Promise<T> {
+  const controller = new AbortController();
+  const onParentAbort = () => controller.abort();
+  parent?.addEventListener('abort', onParentAbort, { once: true });
+  if (parent?.aborted) controller.abort();
+  try {
+    const tasks = start(controller.signal) as readonly Promise<unknown>[];
+    tasks.forEach((t) => t.catch(() => controller.abort()));
+    const settled = await Promise.allSettled(tasks);
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected' && !(r.reason instanceof CancelledError));
+    if (failed) throw failed.reason;
+    if (parent?.aborted) throw new CancelledError();
+    return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
+  } finally {
+    parent?.removeEventListener('abort', onParentAbort);
+  }
+}
+
 interface PendingFrame {
   index: number;
   image: RgbImage;
@@ -63,10 +88,13 @@ export async function renderClip(
   const stallTimeoutMs = config.ffmpegStallTimeoutMs;
 
   progress.setStage('probe');
-  const [audioInfo, templateInfo] = await Promise.all([
-    probeAudioInput(input.audioPath, audioLabel, config.limits, probeOptions),
-    probeTemplateInput(input.templatePath, templateLabel, config.limits, probeOptions),
-  ]);
+  const [audioInfo, templateInfo] = await allOrNothing(signal, (probeSignal) => {
+    const options = { ...probeOptions, signal: probeSignal };
+    return [
+      probeAudioInput(input.audioPath, audioLabel, config.limits, options),
+      probeTemplateInput(input.templatePath, templateLabel, config.limits, options),
+    ] as const;
+  });
   const geometry = renderGeometry(templateInfo, config.maxRenderHeight);
 
   progress.setStage('audio');
@@ -169,6 +197,8 @@ export async function renderClip(
   } catch (err) {
     await encoder.abort();
     await rm(partialPath, { force: true });
+    // Cancelling kills ffmpeg, which surfaces first as a broken pipe: report what really happened.
+    if (signal?.aborted) throw new CancelledError();
     throw err;
   } finally {
     await source.close();
