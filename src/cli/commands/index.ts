@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
+import * as render from './render.js';
 
 /** Each CLI sub-command lives in its own file and registers itself on the root program. */
 export interface CommandModule {
   register(program: Command): void;
 }
 
-export const commandModules: CommandModule[] = [];
+export const commandModules: CommandModule[] = [render];

@@ -17,12 +17,15 @@ import type { RgbImage } from '../media/image.js';
 import { probeAudioInput, probeTemplateInput } from '../media/validate.js';
 import { openTemplateSource } from '../timeline/frameSource.js';
 import { ProgressReporter } from './progressReporter.js';
+import { emptyTimings, timed, type StageTimings } from './stageTimings.js';
 import type { ProgressCallback, RenderClipInput, RenderClipOptions, RenderClipResult } from './types.js';
 
 export interface RenderDependencies {
   config?: PipelineConfig;
   /** Use this engine instead of the configured/cached one. */
   engine?: LipSyncEngine;
+  /** Filled with the time spent per stage. */
+  timings?: StageTimings;
 }
 
 /** Detectors are cheap but not free to load; one per process and model choice. */
@@ -86,26 +89,33 @@ export async function renderClip(
   const progress = new ProgressReporter(onProgress);
   const probeOptions = { ffprobe: bins.ffprobe, timeoutMs: config.probeTimeoutMs, signal };
   const stallTimeoutMs = config.ffmpegStallTimeoutMs;
+  const timings = deps.timings ?? emptyTimings();
 
   progress.setStage('probe');
-  const [audioInfo, templateInfo] = await allOrNothing(signal, (probeSignal) => {
-    const options = { ...probeOptions, signal: probeSignal };
-    return [
-      probeAudioInput(input.audioPath, audioLabel, config.limits, options),
-      probeTemplateInput(input.templatePath, templateLabel, config.limits, options),
-    ] as const;
-  });
+  const [audioInfo, templateInfo] = await timed(timings, 'probe', () =>
+    allOrNothing(signal, (probeSignal) => {
+      const options = { ...probeOptions, signal: probeSignal };
+      return [
+        probeAudioInput(input.audioPath, audioLabel, config.limits, options),
+        probeTemplateInput(input.templatePath, templateLabel, config.limits, options),
+      ] as const;
+    }),
+  );
   const geometry = renderGeometry(templateInfo, config.maxRenderHeight);
 
   progress.setStage('audio');
-  const samples = await decodeAnalysisAudio(input.audioPath, { ffmpeg: bins.ffmpeg, stallTimeoutMs, signal, label: audioLabel });
-  if (samples.length === 0) throw new InputError('empty-audio', `${audioLabel} contains no audio I can hear.`);
+  const { samples, mel } = await timed(timings, 'audio', async () => {
+    const decoded = await decodeAnalysisAudio(input.audioPath, { ffmpeg: bins.ffmpeg, stallTimeoutMs, signal, label: audioLabel });
+    if (decoded.length === 0) throw new InputError('empty-audio', `${audioLabel} contains no audio I can hear.`);
+    return { samples: decoded, mel: melSpectrogram(decoded) };
+  });
   const audioSeconds = samples.length / ANALYSIS_SAMPLE_RATE;
-  const mel = melSpectrogram(samples);
   const outputFrames = outputFrameCount(samples.length, ANALYSIS_SAMPLE_RATE, geometry.fps);
 
-  const engine = deps.engine ?? (await getEngine({ requested: options.engine, config }));
-  const detector = await getDetector(config.faceDetector);
+  const { engine, detector } = await timed(timings, 'setup', async () => ({
+    engine: deps.engine ?? (await getEngine({ requested: options.engine, config })),
+    detector: await getDetector(config.faceDetector),
+  }));
   const synthesizer = engine.startClip({ fps: geometry.fps, width: geometry.width, height: geometry.height, facePads: config.facePads });
 
   const source = await openTemplateSource({
@@ -143,6 +153,8 @@ export async function renderClip(
 
   let framesWritten = 0;
   let framesWithFace = 0;
+  // Pulled by hand (to time the decode); return() in `finally` stops the decoder when we leave early.
+  const frames = source.frames();
   try {
     progress.setStage('render', outputFrames);
     const tracker = new FaceTracker({ smoothingFrames: config.smoothingFrames, frameWidth: geometry.width, frameHeight: geometry.height });
@@ -158,10 +170,10 @@ export async function renderClip(
       for (const frame of batch) {
         if (frame.face) withFace.push({ index: frame.index, image: frame.image, face: frame.face, mel: melWindow(mel, frame.index, geometry.fps) });
       }
-      if (withFace.length > 0) await synthesizer.synthesize(withFace, signal);
+      if (withFace.length > 0) await timed(timings, 'engine', () => synthesizer.synthesize(withFace, signal));
       framesWithFace += withFace.length;
       for (const frame of batch) {
-        await encoder.write(frame.image.data);
+        await timed(timings, 'encode', () => encoder.write(frame.image.data));
         framesWritten++;
         progress.frameDone();
       }
@@ -174,16 +186,17 @@ export async function renderClip(
       }
     };
 
-    let index = 0;
-    for await (const { templateIndex, image } of source.frames()) {
+    for (let index = 0; ; index++) {
+      const next = await timed(timings, 'decode', () => frames.next());
+      if (next.done) break;
+      const { templateIndex, image } = next.value;
       let detections = detectionCache?.get(templateIndex);
       if (!detections) {
-        detections = await detector.detect(image);
+        detections = await timed(timings, 'detect', () => detector.detect(image));
         detectionCache?.set(templateIndex, detections);
       }
       awaitingTrack.push({ index, image });
       await accept(tracker.push(index, detections));
-      index++;
     }
     await accept(tracker.flush());
     await flushReady();
@@ -192,7 +205,7 @@ export async function renderClip(
       throw new InputError('no-face', `I couldn't find a face in ${templateLabel}. Use a video or photo where one face is clearly visible.`);
     }
     progress.setStage('finalize');
-    await encoder.finish();
+    await timed(timings, 'finalize', () => encoder.finish());
     await rename(partialPath, input.outputPath);
   } catch (err) {
     await encoder.abort();
@@ -201,6 +214,7 @@ export async function renderClip(
     if (signal?.aborted) throw new CancelledError();
     throw err;
   } finally {
+    await frames.return(undefined).catch(() => undefined);
     await source.close();
   }
 

@@ -1,0 +1,73 @@
+import type { Command } from 'commander';
+import { loadQueueConfig, type QueueConfig } from '../../config/queue.js';
+import { ConfigError } from '../../errors.js';
+import { logger, type Logger } from '../../log.js';
+import { ensureRedis, type RedisEndpoint } from '../../queue/redisServer.js';
+import { ServiceGroup, stopOnSignals, type Service } from '../../queue/services.js';
+import { workerService } from '../../queue/workerService.js';
+
+export interface StartContext {
+  queueConfig: QueueConfig;
+  /** The Redis URL in use once the redis service has started (also exported as REDIS_URL for in-process services). */
+  redisUrl(): string | undefined;
+  log: Logger;
+}
+
+/** A service of `lipsync start`, or null when it is not configured (e.g. a bot without a token). */
+export type ServiceFactory = (ctx: StartContext) => Service | null;
+
+/**
+ * Everything `lipsync start` runs, in start order (stopped in reverse). The web server and the bots append
+ * their factories here; Redis always comes first.
+ */
+export const startServices: ServiceFactory[] = [(ctx) => workerService(ctx.queueConfig, ctx.redisUrl, ctx.log)];
+
+function redisService(config: QueueConfig, log: Logger, onUrl: (url: string) => void): Service {
+  let endpoint: RedisEndpoint | null = null;
+  return {
+    name: 'redis',
+    async start() {
+      endpoint = await ensureRedis(config.redis, { dataDir: config.dataDir, log });
+      onUrl(endpoint.url);
+      if (endpoint.embedded) log.info({ url: endpoint.url }, 'local redis-server started');
+    },
+    async stop() {
+      await endpoint?.stop();
+    },
+  };
+}
+
+/** `lipsync start`: Redis (found or launched), then every configured service, in one process tree. */
+export async function runStart(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const log = logger();
+  const queueConfig = loadQueueConfig(env);
+  let url = queueConfig.redis.url;
+  const ctx: StartContext = { queueConfig, redisUrl: () => url, log };
+  const redis = redisService(queueConfig, log, (u) => {
+    url = u;
+    env.REDIS_URL = u;
+  });
+  const group = new ServiceGroup(log);
+  stopOnSignals(() => group.stop(), log);
+  // Factories run after Redis is up, so they see its URL.
+  await group.start([redis]);
+  const services = startServices.map((f) => f(ctx)).filter((s): s is Service => s !== null);
+  await group.start(services);
+  log.info({ services: ['redis', ...services.map((s) => s.name)] }, 'lipsync started');
+}
+
+export function register(program: Command): void {
+  program
+    .command('start')
+    .description('Run everything on this machine: Redis (launched if needed), the render worker, and the configured web server and bots.')
+    .action(async () => {
+      try {
+        await runStart();
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        process.stderr.write(`${err.message}\n`);
+        process.exitCode = 2;
+        process.exit();
+      }
+    });
+}
