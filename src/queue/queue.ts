@@ -1,0 +1,274 @@
+import { Queue, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { QueueConfig } from '../config/queue.js';
+import { InputError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { probeAudioSeconds } from './audioDuration.js';
+import { renderKey } from './dedup.js';
+import { subscribeEvents, type QueueEvent, type SubscribeOptions, type Subscription } from './events.js';
+import { priorityRange } from './fairness.js';
+import { clipIdFor, newId, QUEUE_NAME, userRef } from './keys.js';
+import { checkBatchLimits, queueFullError } from './limits.js';
+import { etaSeconds, positionsOf } from './positions.js';
+import { releaseInputs } from './release.js';
+import { StateStore } from './state.js';
+import { LocalStorage, type Storage, type StoredInput } from './storage.js';
+import type {
+  BatchState,
+  ClipJobData,
+  ClipJobResult,
+  Owner,
+  Position,
+  QueuedClip,
+  SubmitBatchRequest,
+  SubmitBatchResult,
+} from './types.js';
+
+export interface RenderQueueDeps {
+  /** A client made by createRedis() (BullMQ needs maxRetriesPerRequest: null). Not closed by close(). */
+  redis: Redis;
+  config: QueueConfig;
+  storage?: Storage;
+  /** Audio length probe (default: ffprobe). */
+  probeAudio?: (file: string, label: string) => Promise<number>;
+  /** Changes every render key: bump to invalidate all cached outputs (QUEUE_CACHE_SALT). */
+  cacheSalt?: string;
+  log?: Logger;
+}
+
+/** Keep finished batch records (and their Redis job entries) as long as their outputs. */
+export function finishedTtlSeconds(config: QueueConfig): number {
+  return Math.max(60, Math.round(config.retention.outputTtlMs / 1000));
+}
+
+export function clipJobOptions(config: QueueConfig): JobsOptions {
+  const ttl = finishedTtlSeconds(config);
+  return {
+    attempts: config.worker.attempts,
+    backoff: { type: 'exponential', delay: config.worker.backoffMs },
+    removeOnComplete: { age: ttl, count: 5_000 },
+    removeOnFail: { age: ttl, count: 5_000 },
+  };
+}
+
+/** The submit side of the queue: used by the bots, the CLI and the web server. Never renders. */
+export class RenderQueue {
+  readonly queue: Queue<ClipJobData, ClipJobResult>;
+  readonly state: StateStore;
+  readonly storage: Storage;
+  private readonly config: QueueConfig;
+  private readonly redis: Redis;
+  private readonly probeAudio: (file: string, label: string) => Promise<number>;
+  private readonly cacheSalt: string;
+
+  constructor(deps: RenderQueueDeps) {
+    this.config = deps.config;
+    this.redis = deps.redis;
+    this.storage = deps.storage ?? new LocalStorage(deps.config.dataDir);
+    this.probeAudio = deps.probeAudio ?? probeAudioSeconds;
+    this.cacheSalt = deps.cacheSalt ?? process.env.QUEUE_CACHE_SALT ?? '';
+    this.queue = new Queue<ClipJobData, ClipJobResult>(QUEUE_NAME, {
+      connection: deps.redis,
+      prefix: deps.config.prefix,
+      defaultJobOptions: clipJobOptions(deps.config),
+    });
+    this.state = new StateStore(deps.redis, deps.config.prefix, deps.config.eventsMaxLen, finishedTtlSeconds(deps.config));
+  }
+
+  /** Admins and the local operator (CLI) may cancel anything and are not held to per-user limits. */
+  isPrivileged(who: Owner): boolean {
+    return who.platform === 'cli' || this.config.adminIds.includes(userRef(who));
+  }
+
+  async submitBatch(req: SubmitBatchRequest): Promise<SubmitBatchResult> {
+    const exempt = this.isPrivileged(req.owner);
+    const limits = this.config.limits;
+    const audioLabel = displayLabel(req.audio.label, 'audio');
+    checkBatchLimits(limits, req.videos.length, 0, exempt);
+    const audioSeconds = req.audioSeconds ?? (await this.probeAudio(req.audio.path, audioLabel));
+    checkBatchLimits(limits, req.videos.length, audioSeconds, exempt);
+
+    const options = req.options ?? {};
+    const audio = await this.storage.putInput(req.audio.path, req.audio.label ?? req.audio.path);
+    const templates: { input: StoredInput; label: string }[] = [];
+    for (const [i, v] of req.videos.entries()) {
+      const input = await this.storage.putInput(v.path, v.label ?? v.path);
+      templates.push({ input, label: displayLabel(v.label, `video ${i + 1}`) });
+    }
+
+    const batchId = newId('b');
+    const user = userRef(req.owner);
+    const clips = await Promise.all(
+      templates.map(async (t, index) => {
+        const key = renderKey(audio.hash, t.input.hash, options, this.cacheSalt);
+        const cached = (await this.storage.statOutput(key)) !== null;
+        return { clipId: clipIdFor(batchId, index), index, template: t.label, templateKey: t.input.key, renderKey: key, cached };
+      }),
+    );
+    const toRender = clips.filter((c) => !c.cached);
+
+    const reservation = await this.state.reserve(user, toRender.length, exempt ? null : limits.maxWaitingPerUser);
+    if (toRender.length > 0 && reservation.firstPriority === null) {
+      throw queueFullError(reservation.pendingBefore, toRender.length, limits.maxWaitingPerUser);
+    }
+    const priorities = priorityRange(reservation.firstPriority ?? 1, toRender.length);
+    const priorityOf = new Map(toRender.map((c, i) => [c.clipId, priorities[i] ?? 1]));
+    const createdAt = Date.now();
+    try {
+      await this.state.createBatch(
+        {
+          batchId,
+          owner: req.owner,
+          replyTo: req.replyTo ?? null,
+          options,
+          audio: audioLabel,
+          inputKeys: [audio.key, ...templates.map((t) => t.input.key)],
+          clips: clips.map((c) => ({ ...c, priority: priorityOf.get(c.clipId) ?? 0 })),
+          createdAt,
+        },
+        user,
+      );
+    } catch (err) {
+      await this.state.unreserve(user, toRender.length).catch(() => undefined);
+      throw err;
+    }
+
+    try {
+      await this.queue.addBulk(
+        toRender.map((c) => ({
+          name: 'clip',
+          data: {
+            clipId: c.clipId,
+            batchId,
+            audioKey: audio.key,
+            templateKey: c.templateKey,
+            renderKey: c.renderKey,
+            options,
+            audioLabel,
+            templateLabel: c.template,
+          },
+          opts: { jobId: c.clipId, priority: priorityOf.get(c.clipId) ?? 1 },
+        })),
+      );
+    } catch (err) {
+      for (const c of toRender) {
+        await this.state
+          .finish(c.clipId, { status: 'failed', error: { code: 'internal', message: 'The render queue is unavailable. Please try again later.' } })
+          .catch(() => undefined);
+      }
+      throw err;
+    }
+
+    for (const c of clips.filter((x) => x.cached)) {
+      const stat = await this.storage.statOutput(c.renderKey);
+      await this.storage.touchOutput(c.renderKey);
+      const outcome = await this.state.finish(c.clipId, {
+        status: 'done',
+        output: { key: c.renderKey, path: this.storage.outputPath(c.renderKey), bytes: stat?.bytes ?? 0, cached: true },
+      });
+      if (outcome.batchFinished) await releaseInputs(this.storage, this.state, outcome.freedInputs, createdAt);
+    }
+
+    const positions = await this.positions(toRender.map((c) => c.clipId));
+    const posOf = new Map(positions.map((p) => [p.clipId, p]));
+    for (const p of positions) {
+      if (p.position !== null) await this.state.announcePosition(p.clipId, p.position, p.etaSeconds);
+    }
+    const result: QueuedClip[] = clips.map((c) => {
+      const p = posOf.get(c.clipId);
+      return {
+        clipId: c.clipId,
+        template: c.template,
+        status: c.cached ? 'done' : (p?.status ?? 'queued'),
+        position: p?.position ?? null,
+        etaSeconds: p?.etaSeconds ?? null,
+        cached: c.cached,
+      };
+    });
+    return { batchId, clips: result };
+  }
+
+  /** Place in line and ETA for clips (by id); clips that are not waiting get position null. */
+  async positions(clipIds: string[]): Promise<Position[]> {
+    if (clipIds.length === 0) return [];
+    const [pos, avg, workers] = await Promise.all([
+      positionsOf(this.redis, this.queue, clipIds),
+      this.state.averageRenderSeconds(),
+      this.queue.getWorkersCount().catch(() => 1),
+    ]);
+    const statuses = await Promise.all(clipIds.map((id) => this.redis.hget(this.state.keys.clip(id), 'status')));
+    return clipIds.map((clipId, i) => {
+      const status = (statuses[i] ?? 'queued') as Position['status'];
+      const position = status === 'queued' ? (pos.get(clipId) ?? null) : null;
+      return { clipId, status, position, etaSeconds: etaSeconds(position, avg, workers) };
+    });
+  }
+
+  async batchPositions(batchId: string): Promise<Position[]> {
+    return this.positions(await this.state.clipIds(batchId));
+  }
+
+  getBatch(batchId: string): Promise<BatchState | null> {
+    return this.state.getBatch(batchId);
+  }
+
+  /** Batches not finished yet, e.g. for a bot that restarts and must carry on editing its messages. */
+  async listActiveBatches(): Promise<BatchState[]> {
+    const ids = await this.state.activeBatchIds();
+    const batches = await Promise.all(ids.map((id) => this.state.getBatch(id)));
+    return batches.filter((b): b is BatchState => b !== null).sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  /**
+   * Cancels a whole batch or one clip. Waiting clips are removed at once; an active clip is signalled over
+   * Redis and its worker aborts the render. Only the owner, an admin or the local operator may cancel.
+   */
+  async cancel(target: string, by: Owner): Promise<{ batchId: string; cancelled: number }> {
+    let batchId: string | null = target;
+    let clipIds: string[];
+    if (await this.state.batchExists(target)) {
+      clipIds = await this.state.clipIds(target);
+    } else {
+      batchId = await this.state.clipBatchId(target);
+      clipIds = [target];
+    }
+    const batch = batchId ? await this.state.getBatch(batchId) : null;
+    if (!batchId || !batch) {
+      throw new InputError('not-found', "I can't find that batch or clip. It may have finished a while ago.");
+    }
+    if (!this.isPrivileged(by) && userRef(by) !== userRef(batch.owner)) {
+      throw new InputError('not-owner', 'Only the person who started this batch can cancel it.');
+    }
+    const who = userRef(by);
+    let cancelled = 0;
+    for (const clipId of clipIds) {
+      if (!(await this.state.requestCancel(clipId, who))) continue;
+      cancelled++;
+      const removed = await this.queue.remove(clipId);
+      const jobState = removed === 1 ? 'removed' : await this.queue.getJobState(clipId);
+      if (jobState === 'active') {
+        await this.redis.publish(this.state.keys.cancelChannel(), clipId);
+        continue;
+      }
+      const outcome = await this.state.finish(clipId, { status: 'cancelled', by: who });
+      if (outcome.batchFinished) await releaseInputs(this.storage, this.state, outcome.freedInputs, batch.createdAt);
+    }
+    return { batchId, cancelled };
+  }
+
+  subscribe(onEvent: (event: QueueEvent) => void | Promise<void>, options: SubscribeOptions = {}): Promise<Subscription> {
+    return subscribeEvents(this.redis, this.config.prefix, onEvent, options);
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+  }
+}
+
+/** Printable name for a user's file: no control characters or paths, bounded length. Display only. */
+export function displayLabel(label: string | undefined, fallback: string): string {
+  const base = (label ?? '').split(/[\\/]/).pop() ?? '';
+  // eslint-disable-next-line no-control-regex
+  const clean = base.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 80);
+  return clean === '' ? fallback : clean;
+}

@@ -1,0 +1,149 @@
+/**
+ * Lua scripts for every state change that must be atomic: a clip's status, the batch counters, the fairness
+ * counters and the event that announces it are written together, so a crash can never deliver a clip twice
+ * or leave a batch waiting for a clip that already ended.
+ *
+ * All keys derive from ARGV[1] (our key namespace, see keys.ts); Redis Cluster is not supported.
+ */
+
+const common = `
+local P = ARGV[1]
+local function emit(batchId, clipId, typ, data, at, maxlen)
+  local id = redis.call('XADD', P .. ':events', 'MAXLEN', '~', maxlen, '*', 't', typ, 'b', batchId, 'c', clipId, 'd', data, 'at', at)
+  redis.call('HSET', P .. ':batch:' .. batchId, 'lastEventId', id)
+  return id
+end
+local function isTerminal(s)
+  return s == 'done' or s == 'failed' or s == 'cancelled'
+end
+`;
+
+/**
+ * Fairness and the per-user waiting limit, in one step.
+ * ARGV: P, userRef, n, maxPending (-1 = unlimited). Returns {firstPriority, pendingBefore}; firstPriority -1 = refused.
+ * A user's clips get consecutive priorities starting after max(virtual time, the user's last priority):
+ * a newcomer lands right after the clip that is rendering now, interleaved with earlier users' backlogs.
+ */
+export const reserveLua = `${common}
+local uk = P .. ':user:' .. ARGV[2]
+local fk = P .. ':fair'
+local n = tonumber(ARGV[3])
+local maxPending = tonumber(ARGV[4])
+local pending = tonumber(redis.call('HGET', uk, 'pending') or '0')
+if maxPending >= 0 and pending + n > maxPending then
+  return {-1, pending}
+end
+local globalPending = tonumber(redis.call('HGET', fk, 'pending') or '0')
+if globalPending <= 0 then
+  redis.call('HSET', fk, 'vt', 0)
+end
+local vt = tonumber(redis.call('HGET', fk, 'vt') or '0')
+local last = 0
+if pending > 0 then last = tonumber(redis.call('HGET', uk, 'last') or '0') end
+local base = math.max(vt, last)
+redis.call('HSET', uk, 'pending', pending + n, 'last', base + n)
+redis.call('HINCRBY', fk, 'pending', n)
+return {base + 1, pending}
+`;
+
+/** ARGV: P, clipId, at, maxlen. Returns 'ok' | 'missing' | 'terminal' | 'cancel'. */
+export const startClipLua = `${common}
+local ck = P .. ':clip:' .. ARGV[2]
+local st = redis.call('HGET', ck, 'status')
+if not st then return 'missing' end
+if isTerminal(st) then return 'terminal' end
+if redis.call('HGET', ck, 'cancelRequested') == '1' then return 'cancel' end
+local attempts = redis.call('HINCRBY', ck, 'attempts', 1)
+redis.call('HSET', ck, 'status', 'active', 'startedAt', ARGV[3])
+redis.call('HDEL', ck, 'progress')
+local prio = tonumber(redis.call('HGET', ck, 'priority') or '0')
+local fk = P .. ':fair'
+if prio > tonumber(redis.call('HGET', fk, 'vt') or '0') then redis.call('HSET', fk, 'vt', prio) end
+emit(redis.call('HGET', ck, 'batchId'), ARGV[2], 'started', cjson.encode({attempt = attempts}), ARGV[3], ARGV[4])
+return 'ok'
+`;
+
+/** ARGV: P, clipId, progressJson, at, maxlen. Only an active clip reports progress. Returns 1 when written. */
+export const progressLua = `${common}
+local ck = P .. ':clip:' .. ARGV[2]
+if redis.call('HGET', ck, 'status') ~= 'active' then return 0 end
+redis.call('HSET', ck, 'progress', ARGV[3])
+emit(redis.call('HGET', ck, 'batchId'), ARGV[2], 'progress', ARGV[3], ARGV[4], ARGV[5])
+return 1
+`;
+
+/** ARGV: P, clipId. An active clip goes back to queued (retry, shutdown requeue). Returns 1 when changed. */
+export const requeueClipLua = `${common}
+local ck = P .. ':clip:' .. ARGV[2]
+if redis.call('HGET', ck, 'status') ~= 'active' then return 0 end
+redis.call('HSET', ck, 'status', 'queued')
+redis.call('HDEL', ck, 'progress')
+return 1
+`;
+
+/**
+ * ARGV: P, clipId, position, etaSeconds ('' = unknown), at, maxlen. Announces a waiting clip's place in line, only
+ * while it is still queued: checked atomically, so a `queued` event never follows the clip's `started`.
+ */
+export const queuedLua = `${common}
+local ck = P .. ':clip:' .. ARGV[2]
+if redis.call('HGET', ck, 'status') ~= 'queued' then return 0 end
+local eta = cjson.null
+if ARGV[4] ~= '' then eta = tonumber(ARGV[4]) end
+emit(redis.call('HGET', ck, 'batchId'), ARGV[2], 'queued', cjson.encode({position = tonumber(ARGV[3]), etaSeconds = eta}), ARGV[5], ARGV[6])
+return 1
+`;
+
+/**
+ * The one way a clip ends. Idempotent: a clip that already ended is left alone (returns {0}).
+ * ARGV: P, clipId, status, fieldsJson, eventType, eventDataJson, at, maxlen, finishedTtlSeconds.
+ * Returns {1} when the clip ended, {2, freedInputKey...} when it also ended its batch.
+ */
+export const finishClipLua = `${common}
+local clipId = ARGV[2]
+local status = ARGV[3]
+local at = ARGV[7]
+local maxlen = ARGV[8]
+local ttl = tonumber(ARGV[9])
+local ck = P .. ':clip:' .. clipId
+local st = redis.call('HGET', ck, 'status')
+if (not st) or isTerminal(st) then return {0} end
+for k, v in pairs(cjson.decode(ARGV[4])) do redis.call('HSET', ck, k, v) end
+redis.call('HSET', ck, 'status', status, 'finishedAt', at)
+redis.call('HDEL', ck, 'progress')
+if redis.call('HGET', ck, 'counted') == '1' then
+  local uk = P .. ':user:' .. redis.call('HGET', ck, 'user')
+  if redis.call('HINCRBY', uk, 'pending', -1) <= 0 then redis.call('DEL', uk) end
+  if redis.call('HINCRBY', P .. ':fair', 'pending', -1) < 0 then redis.call('HSET', P .. ':fair', 'pending', 0) end
+end
+local batchId = redis.call('HGET', ck, 'batchId')
+local bk = P .. ':batch:' .. batchId
+redis.call('HINCRBY', bk, status, 1)
+local finished = redis.call('HINCRBY', bk, 'finished', 1)
+emit(batchId, clipId, ARGV[5], ARGV[6], at, maxlen)
+if finished < tonumber(redis.call('HGET', bk, 'total')) then return {1} end
+redis.call('HSET', bk, 'status', 'finished', 'finishedAt', at)
+redis.call('SREM', P .. ':batches:active', batchId)
+local summary = {
+  total = tonumber(redis.call('HGET', bk, 'total')),
+  done = tonumber(redis.call('HGET', bk, 'done') or '0'),
+  failed = tonumber(redis.call('HGET', bk, 'failed') or '0'),
+  cancelled = tonumber(redis.call('HGET', bk, 'cancelled') or '0'),
+}
+emit(batchId, '', 'batchDone', cjson.encode(summary), at, maxlen)
+local result = {2}
+local ik = bk .. ':inputs'
+for _, key in ipairs(redis.call('SMEMBERS', ik)) do
+  local rk = P .. ':inputref:' .. key
+  if redis.call('DECR', rk) <= 0 then
+    redis.call('DEL', rk)
+    table.insert(result, key)
+  end
+end
+local clk = bk .. ':clips'
+for _, id in ipairs(redis.call('LRANGE', clk, 0, -1)) do redis.call('EXPIRE', P .. ':clip:' .. id, ttl) end
+redis.call('EXPIRE', bk, ttl)
+redis.call('EXPIRE', clk, ttl)
+redis.call('EXPIRE', ik, ttl)
+return result
+`;

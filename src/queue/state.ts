@@ -1,0 +1,294 @@
+import type { Redis } from 'ioredis';
+import type { RenderClipOptions } from '../pipeline/render/types.js';
+import { QueueKeys } from './keys.js';
+import { finishClipLua, progressLua, queuedLua, requeueClipLua, reserveLua, startClipLua } from './scripts.js';
+import type {
+  BatchState,
+  ClipFailure,
+  ClipOutput,
+  ClipProgress,
+  ClipState,
+  ClipStatus,
+  Owner,
+  ReplyTo,
+} from './types.js';
+
+type ScriptFn = (...args: (string | number)[]) => Promise<unknown>;
+
+export type StartOutcome = 'ok' | 'missing' | 'terminal' | 'cancel';
+
+export interface FinishOutcome {
+  /** False when the clip had already ended (a re-run after a crash): nothing was announced again. */
+  changed: boolean;
+  batchFinished: boolean;
+  /** Inputs no batch references any more; the caller may delete them. */
+  freedInputs: string[];
+}
+
+export interface NewClip {
+  clipId: string;
+  index: number;
+  template: string;
+  renderKey: string;
+  /** 0 for clips that are already done (cache hits); they are not counted as pending. */
+  priority: number;
+}
+
+export interface NewBatch {
+  batchId: string;
+  owner: Owner;
+  replyTo: ReplyTo | null;
+  options: RenderClipOptions;
+  audio: string;
+  inputKeys: string[];
+  clips: NewClip[];
+  createdAt: number;
+}
+
+export type Ending =
+  | { status: 'done'; output: ClipOutput }
+  | { status: 'failed'; error: ClipFailure }
+  | { status: 'cancelled'; by: string };
+
+/** Batch and clip records in Redis: the single source of truth a restarted bot or CLI rebuilds its view from. */
+export class StateStore {
+  readonly keys: QueueKeys;
+
+  constructor(
+    readonly redis: Redis,
+    prefix: string,
+    private readonly eventsMaxLen: number,
+    private readonly finishedTtlSeconds: number,
+  ) {
+    this.keys = new QueueKeys(prefix);
+    const scripts: Record<string, string> = {
+      lsReserve: reserveLua,
+      lsStartClip: startClipLua,
+      lsProgress: progressLua,
+      lsRequeueClip: requeueClipLua,
+      lsQueued: queuedLua,
+      lsFinishClip: finishClipLua,
+    };
+    for (const [name, lua] of Object.entries(scripts)) {
+      if (!(name in redis)) redis.defineCommand(name, { numberOfKeys: 0, lua });
+    }
+  }
+
+  private script(name: string): ScriptFn {
+    const fn = (this.redis as unknown as Record<string, ScriptFn | undefined>)[name];
+    if (!fn) throw new Error(`Lua script ${name} is not defined`);
+    return fn.bind(this.redis);
+  }
+
+  /** Returns the first of `n` consecutive priorities, or null when the user would exceed `maxPending`. */
+  async reserve(user: string, n: number, maxPending: number | null): Promise<{ firstPriority: number | null; pendingBefore: number }> {
+    const reply = (await this.script('lsReserve')(this.keys.base, user, n, maxPending ?? -1)) as [number, number];
+    return { firstPriority: reply[0] < 0 ? null : reply[0], pendingBefore: reply[1] };
+  }
+
+  /** Gives back reservations that never became clips (submission failed half-way). */
+  async unreserve(user: string, n: number): Promise<void> {
+    await this.redis.multi().hincrby(this.keys.user(user), 'pending', -n).hincrby(this.keys.fair(), 'pending', -n).exec();
+  }
+
+  async createBatch(b: NewBatch, user: string): Promise<void> {
+    const k = this.keys;
+    const m = this.redis.multi();
+    m.hset(k.batch(b.batchId), {
+      batchId: b.batchId,
+      owner: JSON.stringify(b.owner),
+      replyTo: JSON.stringify(b.replyTo),
+      options: JSON.stringify(b.options),
+      audio: b.audio,
+      status: 'running',
+      createdAt: b.createdAt,
+      total: b.clips.length,
+      finished: 0,
+      done: 0,
+      failed: 0,
+      cancelled: 0,
+    });
+    m.rpush(k.batchClips(b.batchId), ...b.clips.map((c) => c.clipId));
+    for (const key of new Set(b.inputKeys)) {
+      m.sadd(k.batchInputs(b.batchId), key);
+      m.incr(k.inputRef(key));
+    }
+    for (const c of b.clips) {
+      m.hset(k.clip(c.clipId), {
+        clipId: c.clipId,
+        batchId: b.batchId,
+        index: c.index,
+        template: c.template,
+        renderKey: c.renderKey,
+        user,
+        status: 'queued',
+        attempts: 0,
+        priority: c.priority,
+        counted: c.priority > 0 ? 1 : 0,
+        createdAt: b.createdAt,
+      });
+    }
+    m.sadd(k.activeBatches(), b.batchId);
+    await m.exec();
+  }
+
+  async start(clipId: string): Promise<StartOutcome> {
+    return (await this.script('lsStartClip')(this.keys.base, clipId, Date.now(), this.eventsMaxLen)) as StartOutcome;
+  }
+
+  async progress(clipId: string, progress: ClipProgress): Promise<void> {
+    await this.script('lsProgress')(this.keys.base, clipId, JSON.stringify(progress), Date.now(), this.eventsMaxLen);
+  }
+
+  async requeue(clipId: string): Promise<boolean> {
+    return (await this.script('lsRequeueClip')(this.keys.base, clipId)) === 1;
+  }
+
+  /** Emits `queued(position)` unless the clip has left the queue meanwhile. */
+  async announcePosition(clipId: string, position: number, etaSeconds: number | null): Promise<void> {
+    await this.script('lsQueued')(this.keys.base, clipId, position, etaSeconds ?? '', Date.now(), this.eventsMaxLen);
+  }
+
+  async finish(clipId: string, ending: Ending): Promise<FinishOutcome> {
+    let fields: Record<string, string>;
+    let eventType: string;
+    let eventData: object;
+    switch (ending.status) {
+      case 'done':
+        fields = { output: JSON.stringify(ending.output) };
+        eventType = 'clipDone';
+        eventData = { output: ending.output };
+        break;
+      case 'failed':
+        fields = { error: JSON.stringify(ending.error) };
+        eventType = 'clipFailed';
+        eventData = { reason: ending.error };
+        break;
+      case 'cancelled':
+        fields = { error: JSON.stringify({ code: 'cancelled', message: 'Cancelled.' }), cancelledBy: ending.by };
+        eventType = 'cancelled';
+        eventData = { by: ending.by };
+        break;
+    }
+    const reply = (await this.script('lsFinishClip')(
+      this.keys.base,
+      clipId,
+      ending.status,
+      JSON.stringify(fields),
+      eventType,
+      JSON.stringify(eventData),
+      Date.now(),
+      this.eventsMaxLen,
+      this.finishedTtlSeconds,
+    )) as (number | string)[];
+    const code = Number(reply[0]);
+    return { changed: code > 0, batchFinished: code === 2, freedInputs: reply.slice(1).map(String) };
+  }
+
+  /** Marks a clip so a worker that picks it up (or is rendering it) stops. Returns false when it already ended. */
+  async requestCancel(clipId: string, by: string): Promise<boolean> {
+    const status = await this.redis.hget(this.keys.clip(clipId), 'status');
+    if (status === null || status === 'done' || status === 'failed' || status === 'cancelled') return false;
+    await this.redis.hset(this.keys.clip(clipId), { cancelRequested: 1, cancelledBy: by });
+    return true;
+  }
+
+  async cancelRequested(clipId: string): Promise<string | null> {
+    const [flag, by] = await this.redis.hmget(this.keys.clip(clipId), 'cancelRequested', 'cancelledBy');
+    return flag === '1' ? (by ?? 'unknown') : null;
+  }
+
+  async clipBatchId(clipId: string): Promise<string | null> {
+    return this.redis.hget(this.keys.clip(clipId), 'batchId');
+  }
+
+  async batchExists(batchId: string): Promise<boolean> {
+    return (await this.redis.exists(this.keys.batch(batchId))) === 1;
+  }
+
+  async clipIds(batchId: string): Promise<string[]> {
+    return this.redis.lrange(this.keys.batchClips(batchId), 0, -1);
+  }
+
+  async activeBatchIds(): Promise<string[]> {
+    return this.redis.smembers(this.keys.activeBatches());
+  }
+
+  async isInputReferenced(inputKey: string): Promise<boolean> {
+    return Number((await this.redis.get(this.keys.inputRef(inputKey))) ?? '0') > 0;
+  }
+
+  async getClip(clipId: string): Promise<ClipState | null> {
+    const h = await this.redis.hgetall(this.keys.clip(clipId));
+    return h.clipId ? parseClip(h) : null;
+  }
+
+  async getBatch(batchId: string): Promise<BatchState | null> {
+    const h = await this.redis.hgetall(this.keys.batch(batchId));
+    if (!h.batchId) return null;
+    const ids = await this.clipIds(batchId);
+    const p = this.redis.pipeline();
+    for (const id of ids) p.hgetall(this.keys.clip(id));
+    const rows = (await p.exec()) ?? [];
+    const clips: ClipState[] = [];
+    for (const [err, row] of rows) {
+      if (!err && row && typeof row === 'object' && (row as Record<string, string>).clipId) clips.push(parseClip(row as Record<string, string>));
+    }
+    return {
+      batchId: h.batchId,
+      owner: JSON.parse(h.owner ?? '{}') as Owner,
+      replyTo: JSON.parse(h.replyTo ?? 'null') as ReplyTo | null,
+      options: JSON.parse(h.options ?? '{}') as RenderClipOptions,
+      audio: h.audio ?? '',
+      status: h.status === 'finished' ? 'finished' : 'running',
+      createdAt: Number(h.createdAt),
+      finishedAt: h.finishedAt ? Number(h.finishedAt) : null,
+      summary: {
+        total: Number(h.total ?? 0),
+        done: Number(h.done ?? 0),
+        failed: Number(h.failed ?? 0),
+        cancelled: Number(h.cancelled ?? 0),
+      },
+      clips: clips.sort((a, b) => a.index - b.index),
+      lastEventId: h.lastEventId ?? null,
+    };
+  }
+
+  /** Exponential moving average of seconds per clip, for ETAs. */
+  async recordRenderSeconds(seconds: number): Promise<void> {
+    const prev = Number((await this.redis.hget(this.keys.stats(), 'avgSeconds')) ?? 'NaN');
+    const next = Number.isFinite(prev) ? prev * 0.8 + seconds * 0.2 : seconds;
+    await this.redis.hset(this.keys.stats(), 'avgSeconds', next.toFixed(3));
+  }
+
+  async averageRenderSeconds(): Promise<number | null> {
+    const v = Number((await this.redis.hget(this.keys.stats(), 'avgSeconds')) ?? 'NaN');
+    return Number.isFinite(v) ? v : null;
+  }
+}
+
+function parseJson<T>(s: string | undefined): T | null {
+  if (!s) return null;
+  try {
+    return JSON.parse(s) as T;
+  } catch {
+    return null;
+  }
+}
+
+function parseClip(h: Record<string, string>): ClipState {
+  return {
+    clipId: h.clipId ?? '',
+    batchId: h.batchId ?? '',
+    index: Number(h.index ?? 0),
+    template: h.template ?? '',
+    status: (h.status ?? 'queued') as ClipStatus,
+    attempts: Number(h.attempts ?? 0),
+    progress: parseJson<ClipProgress>(h.progress),
+    output: parseJson<ClipOutput>(h.output),
+    error: parseJson<ClipFailure>(h.error),
+    createdAt: Number(h.createdAt ?? 0),
+    startedAt: h.startedAt ? Number(h.startedAt) : null,
+    finishedAt: h.finishedAt ? Number(h.finishedAt) : null,
+  };
+}

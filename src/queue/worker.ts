@@ -1,0 +1,256 @@
+import { mkdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Queue, QueueEvents, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { QueueConfig } from '../config/queue.js';
+import { CancelledError, InputError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { RenderProgress } from '../pipeline/render/types.js';
+import { QUEUE_NAME } from './keys.js';
+import { etaSeconds, nextInLine, positionsOf } from './positions.js';
+import { finishedTtlSeconds } from './queue.js';
+import { releaseInputs } from './release.js';
+import type { RenderFn } from './renderProtocol.js';
+import { StateStore, type Ending } from './state.js';
+import { LocalStorage, type Storage } from './storage.js';
+import { PROGRESS_INTERVAL_MS, Throttle } from './throttle.js';
+import type { ClipJobData, ClipJobResult } from './types.js';
+
+export interface WorkerDeps {
+  /** Shared client from createRedis(); BullMQ duplicates it for its blocking reads. Not closed by close(). */
+  redis: Redis;
+  config: QueueConfig;
+  /** renderClip, usually through createChildRenderer() so rendering stays off this event loop. */
+  render: RenderFn;
+  storage?: Storage;
+  log: Logger;
+}
+
+export interface WorkerHandle {
+  readonly worker: Worker<ClipJobData, ClipJobResult>;
+  /**
+   * Stops taking clips, lets the current one finish for the grace period, then aborts it and puts it back in
+   * the queue (it is rendered again by the next worker). Resolves when the worker is idle and disconnected.
+   */
+  close(): Promise<void>;
+  /** Aborts the current clip now and requeues it (a second Ctrl-C). */
+  abortCurrent(): void;
+}
+
+type AbortReason = 'cancel' | 'shutdown';
+
+interface Current {
+  clipId: string;
+  abort(reason: AbortReason): void;
+}
+
+const internalFailure = 'Something went wrong on our side while rendering this clip. Please try again later.';
+const inputsGone = 'The files for this clip are no longer stored. Please send them again.';
+/** How many waiting clips get a fresh `queued(position)` event when the line moves. */
+const ANNOUNCE_AHEAD = 50;
+
+export async function startWorker(deps: WorkerDeps): Promise<WorkerHandle> {
+  const { redis, config, render, log } = deps;
+  const storage = deps.storage ?? new LocalStorage(config.dataDir);
+  const state = new StateStore(redis, config.prefix, config.eventsMaxLen, finishedTtlSeconds(config));
+  const queue = new Queue<ClipJobData, ClipJobResult>(QUEUE_NAME, { connection: redis, prefix: config.prefix });
+  let current: Current | null = null;
+  let closing = false;
+
+  // Cross-process cancel: queue.cancel() publishes the clip id; a 1 s poll of the flag covers lost messages.
+  const subscriber = redis.duplicate();
+  await subscriber.subscribe(state.keys.cancelChannel());
+  subscriber.on('message', (_channel: string, clipId: string) => {
+    if (current?.clipId === clipId) current.abort('cancel');
+  });
+
+  async function end(data: ClipJobData, ending: Ending): Promise<void> {
+    const outcome = await state.finish(data.clipId, ending);
+    if (outcome.batchFinished) {
+      const createdAt = Number((await redis.hget(state.keys.batch(data.batchId), 'createdAt')) ?? Date.now());
+      await releaseInputs(storage, state, outcome.freedInputs, createdAt);
+    }
+  }
+
+  async function announceLine(): Promise<void> {
+    const ids = await nextInLine(redis, queue, ANNOUNCE_AHEAD);
+    const [pos, avg, workers] = await Promise.all([
+      positionsOf(redis, queue, ids),
+      state.averageRenderSeconds(),
+      queue.getWorkersCount().catch(() => 1),
+    ]);
+    for (const id of ids) {
+      const p = pos.get(id) ?? null;
+      if (p !== null) await state.announcePosition(id, p, etaSeconds(p, avg, workers));
+    }
+  }
+
+  async function processClip(job: Job<ClipJobData, ClipJobResult>, token?: string): Promise<ClipJobResult> {
+    const data = job.data;
+    const ac = new AbortController();
+    let reason: AbortReason | null = null;
+    const me: Current = {
+      clipId: data.clipId,
+      abort(why) {
+        reason ??= why;
+        ac.abort();
+      },
+    };
+    current = me;
+    try {
+      const started = await state.start(data.clipId);
+      if (started === 'missing' || started === 'terminal') {
+        log.info({ clipId: data.clipId, started }, 'clip already ended or expired; skipping');
+        return { status: 'skipped' };
+      }
+      if (started === 'cancel') {
+        await end(data, { status: 'cancelled', by: (await state.cancelRequested(data.clipId)) ?? 'unknown' });
+        return { status: 'cancelled' };
+      }
+      void announceLine().catch((err: unknown) => log.debug({ err }, 'could not announce positions'));
+
+      // Dedup: an identical clip rendered since submission (or this clip, before a crash) is reused.
+      const existing = await storage.statOutput(data.renderKey);
+      if (existing) {
+        await storage.touchOutput(data.renderKey);
+        await end(data, { status: 'done', output: { key: data.renderKey, path: storage.outputPath(data.renderKey), bytes: existing.bytes, cached: true } });
+        return { status: 'done' };
+      }
+      if (!(await storage.hasInput(data.audioKey)) || !(await storage.hasInput(data.templateKey))) {
+        await end(data, { status: 'failed', error: { code: 'input-missing', message: inputsGone } });
+        throw new UnrecoverableError(inputsGone);
+      }
+
+      const outputPath = storage.outputPath(data.renderKey);
+      await mkdir(path.dirname(outputPath), { recursive: true });
+      const throttle = new Throttle(PROGRESS_INTERVAL_MS);
+      const onProgress = (p: RenderProgress) => {
+        if (!throttle.ready()) return;
+        const progress = { stage: p.stage, framesDone: p.framesDone, framesTotal: p.framesTotal, fps: p.fps, etaSeconds: p.etaSeconds };
+        state.progress(data.clipId, progress).catch((err: unknown) => log.debug({ err }, 'progress write failed'));
+      };
+      const poll = setInterval(() => {
+        state.cancelRequested(data.clipId).then(
+          (by) => by !== null && me.abort('cancel'),
+          () => undefined,
+        );
+      }, 1_000);
+      if (closing) me.abort('shutdown');
+      const t0 = Date.now();
+      log.info({ clipId: data.clipId, attempt: job.attemptsMade + 1 }, 'rendering clip');
+      try {
+        await render(
+          {
+            audioPath: storage.inputPath(data.audioKey),
+            templatePath: storage.inputPath(data.templateKey),
+            outputPath,
+            audioLabel: data.audioLabel,
+            templateLabel: data.templateLabel,
+          },
+          data.options,
+          onProgress,
+          ac.signal,
+        );
+      } finally {
+        clearInterval(poll);
+      }
+      await state.recordRenderSeconds((Date.now() - t0) / 1000);
+      const stat = await storage.statOutput(data.renderKey);
+      await end(data, { status: 'done', output: { key: data.renderKey, path: outputPath, bytes: stat?.bytes ?? 0, cached: false } });
+      log.info({ clipId: data.clipId, seconds: (Date.now() - t0) / 1000 }, 'clip done');
+      return { status: 'done' };
+    } catch (err) {
+      if (err instanceof UnrecoverableError) throw err;
+      if (err instanceof CancelledError || ac.signal.aborted) {
+        const cancelledBy = await state.cancelRequested(data.clipId);
+        if (reason === 'shutdown' && cancelledBy === null) {
+          // Put the clip back where it was; it does not count as a failed attempt.
+          await state.requeue(data.clipId);
+          await job.moveToWait(token);
+          log.info({ clipId: data.clipId }, 'shutting down: clip requeued');
+          throw new WaitingError();
+        }
+        await end(data, { status: 'cancelled', by: cancelledBy ?? 'unknown' });
+        log.info({ clipId: data.clipId, by: cancelledBy }, 'clip cancelled');
+        return { status: 'cancelled' };
+      }
+      if (err instanceof InputError) {
+        await end(data, { status: 'failed', error: { code: err.code, message: err.message } });
+        log.info({ clipId: data.clipId, code: err.code }, 'clip failed: unusable input');
+        throw new UnrecoverableError(err.message);
+      }
+      const attempts = job.opts.attempts ?? 1;
+      const final = job.attemptsMade + 1 >= attempts;
+      log.error({ err, clipId: data.clipId, attempt: job.attemptsMade + 1, attempts }, final ? 'clip failed' : 'clip failed; will retry');
+      if (final) await end(data, { status: 'failed', error: { code: 'internal', message: internalFailure } });
+      else await state.requeue(data.clipId);
+      throw err;
+    } finally {
+      if (current === me) current = null;
+    }
+  }
+
+  const worker = new Worker<ClipJobData, ClipJobResult>(QUEUE_NAME, processClip, {
+    connection: redis,
+    prefix: config.prefix,
+    concurrency: 1,
+    name: config.worker.name ?? `${os.hostname()}:${process.pid}`,
+    lockDuration: config.worker.lockDurationMs,
+    stalledInterval: config.worker.stalledIntervalMs,
+    maxStalledCount: config.worker.maxStalledCount,
+    autorun: false,
+  });
+  worker.on('error', (err) => log.error({ err }, 'worker error'));
+  // A crashed worker's clip comes back: show it as waiting again until a worker picks it up.
+  worker.on('stalled', (jobId) => {
+    log.warn({ clipId: jobId }, 'clip stalled (its worker died); it will be rendered again');
+    void state.requeue(jobId).catch(() => undefined);
+  });
+
+  // Jobs failed by BullMQ itself (stalled too often) never reach processClip: end their clips here.
+  const eventsConnection = redis.duplicate();
+  const queueEvents = new QueueEvents(QUEUE_NAME, { connection: eventsConnection, prefix: config.prefix });
+  queueEvents.on('failed', ({ jobId, failedReason }) => {
+    void (async () => {
+      const clip = await state.getClip(jobId);
+      if (!clip || clip.status === 'done' || clip.status === 'failed' || clip.status === 'cancelled') return;
+      if ((await queue.getJobState(jobId)) !== 'failed') return;
+      log.error({ clipId: jobId, failedReason }, 'clip failed in the queue');
+      await end({ clipId: jobId, batchId: clip.batchId } as ClipJobData, { status: 'failed', error: { code: 'internal', message: internalFailure } });
+    })().catch((err: unknown) => log.error({ err }, 'could not reconcile a failed job'));
+  });
+  await queueEvents.waitUntilReady();
+
+  void worker.run().catch((err: unknown) => log.error({ err }, 'worker stopped'));
+  await worker.waitUntilReady();
+  log.info({ prefix: config.prefix, dataDir: config.dataDir }, 'worker ready');
+
+  let closed: Promise<void> | null = null;
+  return {
+    worker,
+    abortCurrent() {
+      current?.abort('shutdown');
+    },
+    close() {
+      closed ??= (async () => {
+        closing = true;
+        const grace = setTimeout(() => {
+          if (current) log.warn({ clipId: current.clipId }, 'grace period over: requeueing the current clip');
+          current?.abort('shutdown');
+        }, config.worker.shutdownGraceMs);
+        try {
+          await worker.close();
+        } finally {
+          clearTimeout(grace);
+        }
+        await queueEvents.close();
+        await queue.close();
+        eventsConnection.disconnect();
+        subscriber.disconnect();
+        log.info('worker stopped');
+      })();
+      return closed;
+    },
+  };
+}

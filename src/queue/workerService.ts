@@ -1,0 +1,58 @@
+import type { Redis } from 'ioredis';
+import type { QueueConfig } from '../config/queue.js';
+import { ConfigError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { createRedis, warnIfEvicting, waitForRedis } from './redis.js';
+import { installHint } from './redisServer.js';
+import { createChildRenderer, type ChildRenderer } from './renderProcess.js';
+import { startRetention } from './retention.js';
+import { StateStore } from './state.js';
+import { LocalStorage } from './storage.js';
+import { startWorker, type WorkerHandle } from './worker.js';
+import { finishedTtlSeconds } from './queue.js';
+import type { Service } from './services.js';
+
+export interface WorkerService extends Service {
+  /** Abort the current clip now and requeue it (second Ctrl-C). */
+  abortCurrent(): void;
+}
+
+/** The GPU worker as a service: Redis connection, render child process, BullMQ worker, retention timer. */
+export function workerService(config: QueueConfig, redisUrl: () => string | undefined, log: Logger): WorkerService {
+  let redis: Redis | null = null;
+  let renderer: ChildRenderer | null = null;
+  let handle: WorkerHandle | null = null;
+  let retention: { stop(): Promise<void> } | null = null;
+  return {
+    name: 'worker',
+    async start() {
+      const url = redisUrl();
+      redis = createRedis(url);
+      redis.on('error', (err) => log.debug({ err }, 'redis connection error'));
+      try {
+        await waitForRedis(redis, 10_000);
+      } catch {
+        throw new ConfigError(`Cannot reach Redis at ${url ?? 'redis://127.0.0.1:6379'}. ${installHint}`);
+      }
+      await warnIfEvicting(redis, log);
+      const storage = new LocalStorage(config.dataDir);
+      renderer = createChildRenderer({ log });
+      handle = await startWorker({ redis, config, render: renderer.render, storage, log });
+      const state = new StateStore(redis, config.prefix, config.eventsMaxLen, finishedTtlSeconds(config));
+      retention = startRetention(storage, (key) => state.isInputReferenced(key), config.retention, log);
+    },
+    async stop() {
+      await handle?.close();
+      await retention?.stop();
+      await renderer?.close();
+      redis?.disconnect();
+      handle = null;
+      renderer = null;
+      retention = null;
+      redis = null;
+    },
+    abortCurrent() {
+      handle?.abortCurrent();
+    },
+  };
+}
