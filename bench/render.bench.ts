@@ -1,0 +1,120 @@
+/**
+ * npm run bench — the render pipeline's overhead and memory, as ratios measured in one run on this machine.
+ *
+ * 1. overhead = end-to-end render ÷ (ffmpeg decode+encode of the same clip + raw onnxruntime inference of the same
+ *    frames with the Wav2Lip architecture model). Target ≤ 1.15.
+ * 2. memory = peak RSS rendering a 60 s clip ÷ peak RSS rendering a 10 s clip (same 720p template). Target ≤ 1.25.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { writeArchModel } from '../scripts/make-arch-model.js';
+import { writeTestModel } from '../scripts/make-test-model.js';
+import { loadConfig } from '../src/config/index.js';
+import { disposeEngines, getEngine } from '../src/pipeline/engine/select.js';
+import { renderClip } from '../src/pipeline/render/renderClip.js';
+import { emptyTimings } from '../src/pipeline/render/stageTimings.js';
+import { ffmpeg, make720pTemplate, makeSpeech } from './fixtures.js';
+
+const FPS = 25;
+const SECONDS = 10;
+const dir = mkdtempSync(path.join(os.tmpdir(), 'lipsync-bench-'));
+const log = (line: string) => process.stdout.write(`${line}\n`);
+const seconds = (ms: number) => (ms / 1000).toFixed(2).padStart(7);
+
+function time<T>(work: () => T): { value: T; ms: number } {
+  const start = performance.now();
+  const value = work();
+  return { value, ms: performance.now() - start };
+}
+
+async function timeAsync<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const start = performance.now();
+  const value = await work();
+  return { value, ms: performance.now() - start };
+}
+
+try {
+  log(`lipsync-bot benchmark — ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), Node ${process.version}`);
+  log('preparing fixtures (10 s and 60 s of 720p25, speech, models)…');
+  const template10 = make720pTemplate(path.join(dir, 'template10.mp4'), SECONDS);
+  const template60 = make720pTemplate(path.join(dir, 'template60.mp4'), 60);
+  const audio10 = makeSpeech(path.join(dir, 'audio10.wav'), SECONDS);
+  const audio60 = makeSpeech(path.join(dir, 'audio60.wav'), 60);
+  const archModel = path.join(dir, 'wav2lip-arch.onnx');
+  await writeArchModel(archModel);
+  const testModel = path.join(dir, 'test.onnx');
+  await writeTestModel(testModel);
+
+  const config = loadConfig({ ...process.env, LIPSYNC_MODEL: archModel, LIPSYNC_ENGINE: 'wav2lip', LOG_LEVEL: 'warn' }).pipeline;
+  const frames = SECONDS * FPS;
+
+  // Baseline 1: ffmpeg alone decodes and re-encodes the same clip with the same settings.
+  const ffmpegRun = time(() =>
+    ffmpeg([
+      '-i', template10, '-i', audio10, '-map', '0:v:0', '-map', '1:a:0',
+      '-vf', 'fps=25,scale=1280:720:flags=bicubic,setsar=1',
+      '-c:v', 'libx264', '-preset', config.encodePreset, '-crf', String(config.encodeCrf), '-pix_fmt', 'yuv420p',
+      '-c:a', 'aac', '-b:a', '192k', '-t', String(SECONDS), '-movflags', '+faststart', path.join(dir, 'baseline.mp4'),
+    ]),
+  );
+
+  // Baseline 2: raw onnxruntime inference of the same number of frames, same batch size, inputs prepared up front.
+  const session = await ort.InferenceSession.create(archModel, {
+    executionProviders: ['cpu'],
+    graphOptimizationLevel: 'all',
+    ...(config.threads > 0 ? { intraOpNumThreads: config.threads } : {}),
+  });
+  const batch = config.batchSize;
+  const faces = new Float32Array(batch * 6 * 96 * 96).map((_, i) => (i % 255) / 255);
+  const mels = new Float32Array(batch * 80 * 16).map((_, i) => ((i % 17) - 8) / 2);
+  const ortRun = await timeAsync(async () => {
+    for (let done = 0; done < frames; done += batch) {
+      const n = Math.min(batch, frames - done);
+      await session.run({
+        video_frames: new ort.Tensor('float32', faces.subarray(0, n * 6 * 96 * 96), [n, 6, 96, 96]),
+        mel_spectrogram: new ort.Tensor('float32', mels.subarray(0, n * 80 * 16), [n, 1, 80, 16]),
+      });
+    }
+  });
+  await session.release();
+
+  // The pipeline, end to end, with the engine loaded beforehand (the baselines exclude model loading too).
+  await getEngine({ config });
+  const timings = emptyTimings();
+  const render = await timeAsync(() =>
+    renderClip({ audioPath: audio10, templatePath: template10, outputPath: path.join(dir, 'render.mp4') }, {}, undefined, undefined, { config, timings }),
+  );
+  await disposeEngines();
+
+  const baselineMs = ffmpegRun.ms + ortRun.ms;
+  log('');
+  log(`10 s 720p25 clip (${render.value.frames} frames, ${render.value.framesWithFace} with a face), Wav2Lip architecture model, batch ${batch}`);
+  log(`  ffmpeg decode+encode alone      ${seconds(ffmpegRun.ms)} s`);
+  log(`  onnxruntime inference alone     ${seconds(ortRun.ms)} s`);
+  log(`  pipeline end to end             ${seconds(render.ms)} s`);
+  log('  pipeline stage split (wall time spent waiting on each stage in the render loop):');
+  for (const [stage, ms] of Object.entries(timings)) log(`    ${stage.padEnd(10)} ${seconds(ms)} s`);
+  const overhead = render.ms / baselineMs;
+  log(`RATIO overhead = end-to-end ÷ (ffmpeg + inference) = ${overhead.toFixed(3)}  (target ≤ 1.15)`);
+
+  // Memory: fresh processes, same template resolution; the 60 s clip streams a 60 s template, and a second run
+  // ping-pongs the 10 s template to 60 s (the spill-to-disk path).
+  const probe = (audio: string, template: string) =>
+    JSON.parse(
+      execFileSync(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'rssProbe.ts'), audio, template, testModel, path.join(dir, 'rss.mp4')]).toString(),
+    ) as { frames: number; peakRssKb: number; seconds: number };
+  const rss10 = probe(audio10, template10);
+  const rss60 = probe(audio60, template60);
+  const rss60loop = probe(audio60, template10);
+  log('');
+  log('peak RSS (separate processes, test model so the measurement is about the pipeline, not model weights):');
+  log(`  10 s clip                        ${(rss10.peakRssKb / 1024).toFixed(0).padStart(6)} MiB  (${rss10.frames} frames)`);
+  log(`  60 s clip, 60 s template         ${(rss60.peakRssKb / 1024).toFixed(0).padStart(6)} MiB  (${rss60.frames} frames)`);
+  log(`  60 s clip, 10 s template looped  ${(rss60loop.peakRssKb / 1024).toFixed(0).padStart(6)} MiB  (${rss60loop.frames} frames)`);
+  log(`RATIO memory = peak RSS 60 s ÷ 10 s = ${(rss60.peakRssKb / rss10.peakRssKb).toFixed(3)} (looped: ${(rss60loop.peakRssKb / rss10.peakRssKb).toFixed(3)})  (target ≤ 1.25)`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

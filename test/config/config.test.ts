@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/index.js';
+import { ConfigError } from '../../src/errors.js';
+
+describe('loadConfig', () => {
+  it('has working defaults', () => {
+    const { pipeline } = loadConfig({});
+    expect(pipeline).toMatchObject({ engine: 'auto', modelPath: 'models/wav2lip_gan.onnx', device: 'cpu', batchSize: 8, loopMode: 'pingpong', maxRenderHeight: 1080 });
+    expect(pipeline.facePads).toEqual({ top: 0, bottom: 10, left: 0, right: 0 });
+    expect(pipeline.limits).toEqual({ maxAudioSeconds: 600, maxTemplateSeconds: 300, maxDimension: 4096, maxFileBytes: 500 * 1024 * 1024 });
+  });
+  it('uses a larger batch on cuda', () => {
+    expect(loadConfig({ LIPSYNC_DEVICE: 'cuda' }).pipeline.batchSize).toBe(64);
+    expect(loadConfig({ LIPSYNC_DEVICE: 'cuda', LIPSYNC_BATCH_SIZE: '16' }).pipeline.batchSize).toBe(16);
+  });
+  it('reports every bad value at once, naming the variable and the value', () => {
+    let error: unknown;
+    try {
+      loadConfig({ LOOP_MODE: 'bounce', FACE_PADS: '1,2', MAX_AUDIO_SECONDS: '-3' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).toMatch(/LOOP_MODE: .*\(got "bounce"\)/);
+    expect(message).toMatch(/FACE_PADS: expected four integers/);
+    expect(message).toMatch(/MAX_AUDIO_SECONDS/);
+  });
+});
