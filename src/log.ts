@@ -4,7 +4,7 @@ export type { Logger };
 
 const secretPatterns: RegExp[] = [
   // Telegram bot tokens (also inside file URLs: /file/bot<token>/...)
-  /\b\d{6,12}:[A-Za-z0-9_-]{30,}\b/g,
+  /(?<!\d)\d{6,12}:[A-Za-z0-9_-]{30,}/g,
   // Discord bot tokens
   /\b[MNO][A-Za-z\d_-]{23,27}\.[A-Za-z\d_-]{6}\.[A-Za-z\d_-]{27,40}\b/g,
 ];
@@ -29,7 +29,8 @@ export interface LoggerOptions {
 /** One process-wide logger: JSON lines normally, human-friendly when stderr is a terminal. */
 export function createLogger(options: LoggerOptions = {}): Logger {
   const level = options.level ?? process.env.LOG_LEVEL ?? 'info';
-  const pretty = options.pretty ?? (process.stderr.isTTY === true && process.env.LOG_FORMAT !== 'json');
+  const format = process.env.LOG_FORMAT ?? 'auto';
+  const pretty = options.pretty ?? (format === 'pretty' || (format === 'auto' && process.stderr.isTTY === true));
   const hooks = {
     streamWrite: (line: string) => redactSecrets(line),
   };
