@@ -90,16 +90,24 @@ export async function ensureRedis(settings: RedisSettings, options: EnsureRedisO
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-2_000);
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let spawnError: Error | null = null;
+  child.on('error', (err) => {
+    spawnError = err;
+  });
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('exit', (code) => resolve(code));
+    child.once('error', () => resolve(null));
+  });
   const deadline = Date.now() + (options.startTimeoutMs ?? 10_000);
   let up = false;
-  while (!up && Date.now() < deadline && child.exitCode === null) {
+  while (!up && Date.now() < deadline && child.exitCode === null && spawnError === null) {
     up = await redisAnswers('127.0.0.1', port, 500);
     if (!up) await new Promise((r) => setTimeout(r, 100));
   }
   if (!up) {
     child.kill('SIGKILL');
-    throw new ConfigError(`redis-server (${server}) did not start on port ${port}: ${stderr.trim() || 'no output'}. ${installHint}`);
+    const why = (spawnError as Error | null)?.message ?? (stderr.trim() || 'no output');
+    throw new ConfigError(`redis-server (${server}) did not start on port ${port}: ${why}. ${installHint}`);
   }
   return {
     url,

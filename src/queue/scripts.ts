@@ -68,7 +68,7 @@ export const progressLua = `${common}
 local ck = P .. ':clip:' .. ARGV[2]
 if redis.call('HGET', ck, 'status') ~= 'active' then return 0 end
 redis.call('HSET', ck, 'progress', ARGV[3])
-emit(redis.call('HGET', ck, 'batchId'), ARGV[2], 'progress', ARGV[3], ARGV[4], ARGV[5])
+emit(redis.call('HGET', ck, 'batchId'), ARGV[2], 'progress', '{"progress":' .. ARGV[3] .. '}', ARGV[4], ARGV[5])
 return 1
 `;
 

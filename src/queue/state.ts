@@ -136,8 +136,9 @@ export class StateStore {
     return (await this.script('lsStartClip')(this.keys.base, clipId, Date.now(), this.eventsMaxLen)) as StartOutcome;
   }
 
-  async progress(clipId: string, progress: ClipProgress): Promise<void> {
-    await this.script('lsProgress')(this.keys.base, clipId, JSON.stringify(progress), Date.now(), this.eventsMaxLen);
+  /** `at` is when the render reported it (keeps the events' spacing exactly as throttled). */
+  async progress(clipId: string, progress: ClipProgress, at: number = Date.now()): Promise<void> {
+    await this.script('lsProgress')(this.keys.base, clipId, JSON.stringify(progress), at, this.eventsMaxLen);
   }
 
   async requeue(clipId: string): Promise<boolean> {

@@ -126,9 +126,10 @@ export async function startWorker(deps: WorkerDeps): Promise<WorkerHandle> {
       await mkdir(path.dirname(outputPath), { recursive: true });
       const throttle = new Throttle(PROGRESS_INTERVAL_MS);
       const onProgress = (p: RenderProgress) => {
-        if (!throttle.ready()) return;
+        const now = Date.now();
+        if (!throttle.ready(now)) return;
         const progress = { stage: p.stage, framesDone: p.framesDone, framesTotal: p.framesTotal, fps: p.fps, etaSeconds: p.etaSeconds };
-        state.progress(data.clipId, progress).catch((err: unknown) => log.debug({ err }, 'progress write failed'));
+        state.progress(data.clipId, progress, now).catch((err: unknown) => log.debug({ err }, 'progress write failed'));
       };
       const poll = setInterval(() => {
         state.cancelRequested(data.clipId).then(
