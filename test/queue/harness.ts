@@ -82,19 +82,17 @@ export class QueueHarness {
     return h;
   }
 
-  /** Starts `lipsync worker` in a child process whose renders sleep `renderMs` (LIPSYNC_TEST_RENDER). */
-  async startWorker(renderMs: number, env: Record<string, string> = {}, waitReady = true): Promise<WorkerProcess> {
+  /**
+   * Starts `lipsync worker` in a child process whose renders sleep `renderMs` (LIPSYNC_TEST_RENDER), or use the
+   * real renderClip when `renderMs` is null.
+   */
+  async startWorker(renderMs: number | null, env: Record<string, string> = {}, waitReady = true): Promise<WorkerProcess> {
+    const childEnv: NodeJS.ProcessEnv = { ...process.env, ...this.env, LOG_LEVEL: 'info', LOG_FORMAT: 'json', ...env };
+    if (renderMs === null) delete childEnv.LIPSYNC_TEST_RENDER;
+    else Object.assign(childEnv, { LIPSYNC_TEST_RENDER: `sleep:${renderMs}`, LIPSYNC_TEST_RENDER_LOG: this.renderLog });
     const child = spawn(process.execPath, ['--import', tsxLoader, workerEntry], {
       cwd: repoRoot,
-      env: {
-        ...process.env,
-        ...this.env,
-        LIPSYNC_TEST_RENDER: `sleep:${renderMs}`,
-        LIPSYNC_TEST_RENDER_LOG: this.renderLog,
-        LOG_LEVEL: 'info',
-        LOG_FORMAT: 'json',
-        ...env,
-      },
+      env: childEnv,
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     const w = new WorkerProcess(child);
