@@ -53,6 +53,7 @@ export const queueEnvSchema = z.object({
   QUEUE_STALLED_INTERVAL_MS: z.coerce.number().int().min(200).default(30_000),
   QUEUE_MAX_STALLED_COUNT: nonNegativeInt.default(2),
   QUEUE_EVENTS_MAXLEN: z.coerce.number().int().min(100).default(10_000),
+  QUEUE_CACHE_SALT: z.string().default(''),
 
   WORKER_NAME: optionalString,
   WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).default(30),
@@ -105,6 +106,8 @@ export interface QueueConfig {
   adminIds: string[];
   worker: WorkerSettings;
   eventsMaxLen: number;
+  /** Part of every render key: change it to stop reusing earlier outputs (e.g. after swapping the model). */
+  cacheSalt: string;
   retention: RetentionSettings;
 }
 
@@ -140,6 +143,7 @@ export function loadQueueConfig(env: NodeJS.ProcessEnv = process.env, cwd: strin
       shutdownGraceMs: Math.round(e.WORKER_SHUTDOWN_GRACE_SECONDS * 1000),
     },
     eventsMaxLen: e.QUEUE_EVENTS_MAXLEN,
+    cacheSalt: e.QUEUE_CACHE_SALT,
     retention: {
       outputTtlMs: Math.round(e.RETENTION_TTL_HOURS * 3_600_000),
       diskCapBytes: Math.round(e.RETENTION_DISK_CAP_MB * 1024 * 1024),

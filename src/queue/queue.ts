@@ -31,8 +31,6 @@ export interface RenderQueueDeps {
   storage?: Storage;
   /** Audio length probe (default: ffprobe). */
   probeAudio?: (file: string, label: string) => Promise<number>;
-  /** Changes every render key: bump to invalidate all cached outputs (QUEUE_CACHE_SALT). */
-  cacheSalt?: string;
   log?: Logger;
 }
 
@@ -66,7 +64,7 @@ export class RenderQueue {
     this.redis = deps.redis;
     this.storage = deps.storage ?? new LocalStorage(deps.config.dataDir);
     this.probeAudio = deps.probeAudio ?? probeAudioSeconds;
-    this.cacheSalt = deps.cacheSalt ?? process.env.QUEUE_CACHE_SALT ?? '';
+    this.cacheSalt = deps.config.cacheSalt;
     this.queue = new Queue<ClipJobData, ClipJobResult>(QUEUE_NAME, {
       connection: deps.redis,
       prefix: deps.config.prefix,

@@ -73,6 +73,17 @@ export async function startWorker(deps: WorkerDeps): Promise<WorkerHandle> {
     }
   }
 
+  /** A clip that went back to the queue gets a fresh `queued(position)`. */
+  async function announceClip(clipId: string): Promise<void> {
+    const [pos, avg, workers] = await Promise.all([
+      positionsOf(redis, queue, [clipId]),
+      state.averageRenderSeconds(),
+      queue.getWorkersCount().catch(() => 1),
+    ]);
+    const p = pos.get(clipId) ?? null;
+    if (p !== null) await state.announcePosition(clipId, p, etaSeconds(p, avg, workers));
+  }
+
   async function announceLine(): Promise<void> {
     const ids = await nextInLine(redis, queue, ANNOUNCE_AHEAD);
     const [pos, avg, workers] = await Promise.all([
@@ -169,6 +180,7 @@ export async function startWorker(deps: WorkerDeps): Promise<WorkerHandle> {
           // Put the clip back where it was; it does not count as a failed attempt.
           await state.requeue(data.clipId);
           await job.moveToWait(token);
+          await announceClip(data.clipId).catch(() => undefined);
           log.info({ clipId: data.clipId }, 'shutting down: clip requeued');
           throw new WaitingError();
         }
@@ -206,7 +218,10 @@ export async function startWorker(deps: WorkerDeps): Promise<WorkerHandle> {
   // A crashed worker's clip comes back: show it as waiting again until a worker picks it up.
   worker.on('stalled', (jobId) => {
     log.warn({ clipId: jobId }, 'clip stalled (its worker died); it will be rendered again');
-    void state.requeue(jobId).catch(() => undefined);
+    void state
+      .requeue(jobId)
+      .then(() => announceClip(jobId))
+      .catch(() => undefined);
   });
 
   // Jobs failed by BullMQ itself (stalled too often) never reach processClip: end their clips here.
