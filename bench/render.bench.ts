@@ -95,7 +95,7 @@ try {
   log(`  ffmpeg decode+encode alone      ${seconds(ffmpegRun.ms)} s`);
   log(`  onnxruntime inference alone     ${seconds(ortRun.ms)} s`);
   log(`  pipeline end to end             ${seconds(render.ms)} s`);
-  log('  pipeline stage split (wall time spent waiting on each stage in the render loop):');
+  log('  pipeline stage split (wall time per stage; engine+encode of one batch overlap decode+detect of the next):');
   for (const [stage, ms] of Object.entries(timings)) log(`    ${stage.padEnd(10)} ${seconds(ms)} s`);
   const overhead = render.ms / baselineMs;
   log(`RATIO overhead = end-to-end ÷ (ffmpeg + inference) = ${overhead.toFixed(3)}  (target ≤ 1.15)`);

@@ -3,6 +3,22 @@ import type { ChannelOrder } from './crop.js';
 import { horizontalWeights, verticalWeights, DEFAULT_PASTE_MASK, type PasteMaskShape } from './pasteMask.js';
 import { rectHeight, rectWidth, type Rect } from './rect.js';
 
+/** Bilinear sample positions along one axis: for each output pixel, the two source indices and the blend factor. */
+function samplePositions(outSize: number, srcSize: number): { lo: Int32Array; hi: Int32Array; t: Float32Array } {
+  const lo = new Int32Array(outSize);
+  const hi = new Int32Array(outSize);
+  const t = new Float32Array(outSize);
+  const scale = srcSize / outSize;
+  for (let i = 0; i < outSize; i++) {
+    const f = Math.min(Math.max((i + 0.5) * scale - 0.5, 0), srcSize - 1);
+    const base = Math.floor(f);
+    lo[i] = base;
+    hi[i] = Math.min(base + 1, srcSize - 1);
+    t[i] = f - base;
+  }
+  return { lo, hi, t };
+}
+
 /**
  * Blends a generated face (3 planes × size², values in [0, 1], at `offset` in `generated`) back into `image`
  * inside `rect`, resized with bilinear sampling and weighted by the feathered lower-face mask.
@@ -21,37 +37,40 @@ export function pasteGeneratedFace(
   if (w <= 0 || h <= 0) return;
   const wx = horizontalWeights(w, shape);
   const wy = verticalWeights(h, shape);
+  const xs = samplePositions(w, size);
+  const ys = samplePositions(h, size);
   const plane = size * size;
   const { data, width: imgW } = image;
-  const planeOf = order === 'bgr' ? [2, 1, 0] : [0, 1, 2];
-  const sx = size / w;
-  const sy = size / h;
+  // Output channel c (R, G, B) reads model plane planeR/G/B: BGR models keep red in plane 2.
+  const planeR = offset + (order === 'bgr' ? 2 : 0) * plane;
+  const planeG = offset + plane;
+  const planeB = offset + (order === 'bgr' ? 0 : 2) * plane;
+  const planes = [planeR, planeG, planeB];
   for (let y = 0; y < h; y++) {
     const weightY = wy[y]!;
     if (weightY === 0) continue;
-    const fy = Math.min(Math.max((y + 0.5) * sy - 0.5, 0), size - 1);
-    const y0 = Math.floor(fy);
-    const y1 = Math.min(y0 + 1, size - 1);
-    const ty = fy - y0;
-    const rowBase = ((rect.y1 + y) * imgW + rect.x1) * 3;
-    for (let x = 0; x < w; x++) {
+    const row0 = ys.lo[y]! * size;
+    const row1 = ys.hi[y]! * size;
+    const ty = ys.t[y]!;
+    let p = ((rect.y1 + y) * imgW + rect.x1) * 3;
+    for (let x = 0; x < w; x++, p += 3) {
       const weight = weightY * wx[x]!;
       if (weight === 0) continue;
-      const fx = Math.min(Math.max((x + 0.5) * sx - 0.5, 0), size - 1);
-      const x0 = Math.floor(fx);
-      const x1 = Math.min(x0 + 1, size - 1);
-      const tx = fx - x0;
-      const i00 = y0 * size + x0;
-      const i01 = y0 * size + x1;
-      const i10 = y1 * size + x0;
-      const i11 = y1 * size + x1;
-      const p = rowBase + x * 3;
+      const c0 = xs.lo[x]!;
+      const c1 = xs.hi[x]!;
+      const tx = xs.t[x]!;
       for (let c = 0; c < 3; c++) {
-        const base = offset + planeOf[c]! * plane;
-        const top = generated[base + i00]! + (generated[base + i01]! - generated[base + i00]!) * tx;
-        const bottom = generated[base + i10]! + (generated[base + i11]! - generated[base + i10]!) * tx;
-        const value = Math.min(1, Math.max(0, top + (bottom - top) * ty)) * 255;
-        data[p + c] = Math.round(data[p + c]! + (value - data[p + c]!) * weight);
+        const base = planes[c]!;
+        const a = generated[base + row0 + c0]!;
+        const b = generated[base + row0 + c1]!;
+        const top = a + (b - a) * tx;
+        const d = generated[base + row1 + c0]!;
+        const e = generated[base + row1 + c1]!;
+        const bottom = d + (e - d) * tx;
+        let value = (top + (bottom - top) * ty) * 255;
+        value = value < 0 ? 0 : value > 255 ? 255 : value;
+        const old = data[p + c]!;
+        data[p + c] = (old + (value - old) * weight + 0.5) | 0;
       }
     }
   }

@@ -23,7 +23,7 @@ function smoothstep(edge0: number, edge1: number, x: number): number {
 export function horizontalWeights(width: number, shape: PasteMaskShape = DEFAULT_PASTE_MASK): Float32Array {
   const out = new Float32Array(width);
   for (let x = 0; x < width; x++) {
-    const u = (x + 0.5) / width;
+    const u = width > 1 ? x / (width - 1) : 0.5;
     out[x] = smoothstep(0, shape.edgeFeather, u) * smoothstep(0, shape.edgeFeather, 1 - u);
   }
   return out;
@@ -32,7 +32,7 @@ export function horizontalWeights(width: number, shape: PasteMaskShape = DEFAULT
 export function verticalWeights(height: number, shape: PasteMaskShape = DEFAULT_PASTE_MASK): Float32Array {
   const out = new Float32Array(height);
   for (let y = 0; y < height; y++) {
-    const v = (y + 0.5) / height;
+    const v = height > 1 ? y / (height - 1) : 0.5;
     out[y] = smoothstep(shape.topStart, shape.topFull, v) * smoothstep(0, shape.edgeFeather, 1 - v);
   }
   return out;
