@@ -56,7 +56,8 @@ export async function startWorker(deps: WorkerDeps): Promise<WorkerHandle> {
   const state = new StateStore(redis, config.prefix, config.eventsMaxLen, finishedTtlSeconds(config));
   const queue = new Queue<ClipJobData, ClipJobResult>(QUEUE_NAME, { connection: redis, prefix: config.prefix });
   let current: Current | null = null;
-  let closing = false;
+  /** Set once the shutdown grace period is over: a clip that starts after that is requeued at once. */
+  let graceOver = false;
 
   // Cross-process cancel: queue.cancel() publishes the clip id; a 1 s poll of the flag covers lost messages.
   const subscriber = redis.duplicate();
@@ -148,7 +149,7 @@ export async function startWorker(deps: WorkerDeps): Promise<WorkerHandle> {
           () => undefined,
         );
       }, 1_000);
-      if (closing) me.abort('shutdown');
+      if (graceOver) me.abort('shutdown');
       const t0 = Date.now();
       log.info({ clipId: data.clipId, attempt: job.attemptsMade + 1 }, 'rendering clip');
       try {
@@ -250,8 +251,8 @@ export async function startWorker(deps: WorkerDeps): Promise<WorkerHandle> {
     },
     close() {
       closed ??= (async () => {
-        closing = true;
         const grace = setTimeout(() => {
+          graceOver = true;
           if (current) log.warn({ clipId: current.clipId }, 'grace period over: requeueing the current clip');
           current?.abort('shutdown');
         }, config.worker.shutdownGraceMs);
