@@ -93,14 +93,18 @@ export function meanAbsDiff(a: RgbImage, b: RgbImage, box: Box): number {
   return sum / (3 * area(box));
 }
 
-/** Number of pixels outside `box` that differ between two images of the same size (any channel). */
-export function changedOutside(a: RgbImage, b: RgbImage, box: Box): number {
+/**
+ * Number of pixels outside `box` that differ between two images of the same size by more than `tolerance` levels in
+ * any channel (0: byte-exact; a few levels for frames that went through a video codec).
+ */
+export function changedOutside(a: RgbImage, b: RgbImage, box: Box, tolerance = 0): number {
   let changed = 0;
   for (let y = 0; y < a.height; y++) {
     for (let x = 0; x < a.width; x++) {
       if (x >= box.x0 && x < box.x1 && y >= box.y0 && y < box.y1) continue;
       const i = (y * a.width + x) * 3;
-      if (a.data[i] !== b.data[i] || a.data[i + 1] !== b.data[i + 1] || a.data[i + 2] !== b.data[i + 2]) changed++;
+      const d = Math.max(Math.abs(a.data[i]! - b.data[i]!), Math.abs(a.data[i + 1]! - b.data[i + 1]!), Math.abs(a.data[i + 2]! - b.data[i + 2]!));
+      if (d > tolerance) changed++;
     }
   }
   return changed;
