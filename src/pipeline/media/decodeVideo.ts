@@ -49,6 +49,11 @@ export function decodeTemplate(file: string, maxFrames: number, options: DecodeO
 
 export const SPILL_PATTERN = '%07d.jpg';
 
+/** File name of spilled frame `index` (matches SPILL_PATTERN). */
+export function spillFrameName(index: number): string {
+  return `${String(index).padStart(7, '0')}.jpg`;
+}
+
 /** Writes the normalised template as a numbered high-quality JPEG sequence, so loops can read any range again. */
 export async function spillTemplate(file: string, dir: string, options: DecodeOptions): Promise<void> {
   const args = [

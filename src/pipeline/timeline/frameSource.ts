@@ -1,9 +1,9 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { link, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { LoopMode } from '../../config/index.js';
 import { InputError } from '../../errors.js';
-import { decodeSpilledRange, decodeTemplate, spillTemplate, type DecodeOptions } from '../media/decodeVideo.js';
+import { decodeSpilledRange, decodeTemplate, spillFrameName, spillTemplate, type DecodeOptions } from '../media/decodeVideo.js';
 import { createRgbImage, type RgbImage } from '../media/image.js';
 import { planRuns } from './lengthPolicy.js';
 
@@ -21,8 +21,6 @@ export interface TemplateSourceOptions extends DecodeOptions {
   templateSeconds: number | null;
   outputFrames: number;
   loopMode: LoopMode;
-  /** Bytes of decoded frames a backward run may hold at once (ping-pong reads chunks forward and reverses them). */
-  reverseChunkBytes?: number;
   /** Where spilled sequences go (default: the OS temp dir). */
   tempDir?: string;
 }
@@ -34,8 +32,6 @@ export interface TemplateSource {
   /** Removes temporary files. Safe to call more than once. */
   close(): Promise<void>;
 }
-
-const DEFAULT_REVERSE_CHUNK_BYTES = 96 * 1024 * 1024;
 
 function noFramesError(label: string): InputError {
   return new InputError('no-frames', `${label} has no video frames I could decode (the file may be damaged or incomplete).`);
@@ -49,7 +45,8 @@ function copyOf(image: RgbImage): RgbImage {
  * Chooses how to read a template for an output of `outputFrames` frames without ever holding it all in memory:
  * - still picture: decode once, repeat;
  * - long enough (or freeze): stream straight from the upload, holding the last frame if it runs short;
- * - shorter and looping: spill the normalised frames to a temp JPEG sequence once, then read runs forward or backward.
+ * - shorter and looping: spill the normalised frames to a temp JPEG sequence once, then read runs from it; for
+ *   ping-pong a second sequence of hard links in reverse order lets backward runs stream forward too.
  */
 export async function openTemplateSource(options: TemplateSourceOptions): Promise<TemplateSource> {
   const { width, height, fps } = options.geometry;
@@ -105,37 +102,39 @@ async function openSpilledSource(options: TemplateSourceOptions, asImage: (data:
     await close();
     throw noFramesError(options.label);
   }
-  const frameBytes = options.geometry.width * options.geometry.height * 3;
-  const chunkFrames = Math.max(1, Math.floor((options.reverseChunkBytes ?? DEFAULT_REVERSE_CHUNK_BYTES) / frameBytes));
-  const range = (start: number, count: number) =>
-    decodeSpilledRange(dir, start, count, { ...options, purpose: `read ${options.label}` });
+  // Backward runs read a mirror sequence (hard links, no copies): mirror frame k is template frame N-1-k.
+  const mirror = path.join(dir, 'reversed');
+  if (options.loopMode === 'pingpong') {
+    try {
+      await mkdir(mirror);
+      for (let k = 0; k < templateFrames; k++) {
+        await link(path.join(dir, spillFrameName(templateFrames - 1 - k)), path.join(mirror, spillFrameName(k)));
+      }
+    } catch (err) {
+      await close();
+      throw err;
+    }
+  }
+  const read = (from: string, start: number, count: number) =>
+    decodeSpilledRange(from, start, count, { ...options, purpose: `read ${options.label}` });
 
   return {
     repeatsFrames: true,
     close,
     async *frames() {
       for (const run of planRuns(options.outputFrames, templateFrames, options.loopMode)) {
-        if (run.step === 1) {
-          let index = run.from;
-          for await (const data of range(run.from, run.length)) yield { templateIndex: index++, image: asImage(data) };
-        } else if (run.step === 0) {
+        if (run.step === 0) {
           let held: RgbImage | undefined;
-          for await (const data of range(run.from, 1)) held = asImage(data);
+          for await (const data of read(dir, run.from, 1)) held = asImage(data);
           if (!held) throw noFramesError(options.label);
           for (let k = 0; k < run.length; k++) yield { templateIndex: run.from, image: copyOf(held) };
-        } else {
-          // Backward: read bounded chunks forward, starting from the end of the run, and emit each reversed.
-          let remaining = run.length;
-          let top = run.from;
-          while (remaining > 0) {
-            const count = Math.min(chunkFrames, remaining);
-            const start = top - count + 1;
-            const chunk: Uint8Array[] = [];
-            for await (const data of range(start, count)) chunk.push(data);
-            for (let k = chunk.length - 1; k >= 0; k--) yield { templateIndex: start + k, image: asImage(chunk[k]!) };
-            remaining -= count;
-            top = start - 1;
-          }
+          continue;
+        }
+        const backward = run.step === -1;
+        const start = backward ? templateFrames - 1 - run.from : run.from;
+        let k = 0;
+        for await (const data of read(backward ? mirror : dir, start, run.length)) {
+          yield { templateIndex: run.from + run.step * k++, image: asImage(data) };
         }
       }
     },
