@@ -7,14 +7,12 @@ import { CancelledError, InputError } from '../errors.js';
 import type { HostReply, HostRequest, RenderFn, SerializedError } from './renderProtocol.js';
 import { createTestRender } from './testRender.js';
 
-// A variable specifier keeps this file independent of the pipeline's build state; the types come from render/types.ts.
-const renderClipModule: string = '../pipeline/render/renderClip.js';
-
 async function loadRender(): Promise<RenderFn> {
   const testSpec = process.env.LIPSYNC_TEST_RENDER;
   if (testSpec) return createTestRender(testSpec, process.env.LIPSYNC_TEST_RENDER_LOG);
-  const mod = (await import(renderClipModule)) as { renderClip: RenderFn };
-  return mod.renderClip;
+  // Loaded lazily so the test renderer never pays for onnxruntime and the face models.
+  const { renderClip } = await import('../pipeline/render/renderClip.js');
+  return renderClip;
 }
 
 function send(msg: HostReply): void {

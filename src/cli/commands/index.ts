@@ -1,9 +1,12 @@
 import type { Command } from 'commander';
 import * as render from './render.js';
+import * as start from './start.js';
+import * as submit from './submit.js';
+import * as worker from './worker.js';
 
 /** Each CLI sub-command lives in its own file and registers itself on the root program. */
 export interface CommandModule {
   register(program: Command): void;
 }
 
-export const commandModules: CommandModule[] = [render];
+export const commandModules: CommandModule[] = [render, submit, worker, start];
