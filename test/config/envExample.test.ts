@@ -1,0 +1,19 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { settingNames } from '../../src/config/index.js';
+import { queueSettingNames } from '../../src/config/queue.js';
+
+const documented = new Set(
+  readFileSync(path.resolve(import.meta.dirname, '../../.env.example'), 'utf8')
+    .split('\n')
+    .map((line) => /^([A-Z][A-Z0-9_]*)=/.exec(line)?.[1])
+    .filter((name): name is string => name !== undefined),
+);
+
+describe('.env.example', () => {
+  it('documents every setting the service reads', () => {
+    const missing = [...settingNames, ...queueSettingNames].filter((name) => !documented.has(name));
+    expect(missing).toEqual([]);
+  });
+});
