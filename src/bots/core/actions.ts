@@ -1,0 +1,57 @@
+import type { TemplateInput } from './session.js';
+import type { Keyboard } from './platform.js';
+import { words } from './wording.js';
+
+/**
+ * Button actions, encoded short (Telegram allows 64 bytes of callback data). Session buttons carry the owner's
+ * user id, so a press by someone else in a group is recognised instead of acting on the wrong session.
+ */
+export type Action =
+  | { type: 'render' | 'clear' | 'list' | 'back'; userId: string }
+  | { type: 'remove'; userId: string; itemId: string }
+  | { type: 'cancel'; batchId: string };
+
+const codes = { render: 'r', clear: 'c', list: 'l', back: 'b', remove: 'x', cancel: 'k' } as const;
+const byCode = new Map<string, Action['type']>(Object.entries(codes).map(([k, v]) => [v, k as Action['type']]));
+
+export function encodeAction(a: Action): string {
+  switch (a.type) {
+    case 'cancel':
+      return `${codes.cancel}:${a.batchId}`;
+    case 'remove':
+      return `${codes.remove}:${a.userId}:${a.itemId}`;
+    default:
+      return `${codes[a.type]}:${a.userId}`;
+  }
+}
+
+export function decodeAction(data: string): Action | null {
+  const [code, a, b, ...rest] = data.split(':');
+  const type = byCode.get(code ?? '');
+  if (!type || !a || rest.length > 0) return null;
+  if (type === 'cancel') return b === undefined ? { type, batchId: a } : null;
+  if (type === 'remove') return b ? { type, userId: a, itemId: b } : null;
+  return b === undefined ? { type, userId: a } : null;
+}
+
+/** Render / Clear / Remove… under an acknowledgement. */
+export function sessionKeyboard(userId: string, templates: number): Keyboard {
+  const row: Keyboard[number] = [
+    { label: words.buttons.render, action: encodeAction({ type: 'render', userId }) },
+    { label: words.buttons.clear, action: encodeAction({ type: 'clear', userId }) },
+  ];
+  if (templates > 0) row.push({ label: words.buttons.remove, action: encodeAction({ type: 'list', userId }) });
+  return [row];
+}
+
+/** One button per template to remove it, and Back. */
+export function removalKeyboard(userId: string, templates: readonly TemplateInput[]): Keyboard {
+  return [
+    ...templates.map((t, i) => [{ label: words.buttons.removeItem(i, t.label), action: encodeAction({ type: 'remove', userId, itemId: t.id }) }]),
+    [{ label: words.buttons.back, action: encodeAction({ type: 'back', userId }) }],
+  ];
+}
+
+export function cancelKeyboard(batchId: string): Keyboard {
+  return [[{ label: words.buttons.cancel, action: encodeAction({ type: 'cancel', batchId }) }]];
+}

@@ -1,0 +1,172 @@
+import type { Logger } from '../../log.js';
+import type { BatchState, QueueEvent } from '../../queue/index.js';
+import { cancelKeyboard } from './actions.js';
+import { applyEvent, applyPositions, isTerminal, summarize, viewFromState, type BatchView, type ClipView } from './batchView.js';
+import type { Clock } from './clock.js';
+import { deliverClip, withRetryAfter, type DownloadLinks } from './delivery.js';
+import { EditScheduler } from './editScheduler.js';
+import { MessageGoneError, type ChatPlatform, type MessageRef, type OutgoingMessage } from './platform.js';
+import { isCancellable, renderProgress } from './progressText.js';
+import type { TrackingStore } from './tracking.js';
+import { words } from './wording.js';
+
+/** Redis stream ids ("ms-seq") in order; null sorts first. */
+export function compareEventIds(a: string | null, b: string | null): number {
+  if (a === b) return 0;
+  if (a === null) return -1;
+  if (b === null) return 1;
+  const [am = 0, as = 0] = a.split('-').map(Number);
+  const [bm = 0, bs = 0] = b.split('-').map(Number);
+  return am !== bm ? am - bm : as - bs;
+}
+
+export interface TrackerDeps {
+  platform: ChatPlatform;
+  tracking: TrackingStore;
+  links: DownloadLinks | null;
+  clock: Clock;
+  log: Logger;
+  /** Called once the batch is finished and everything was delivered. */
+  onFinished(batchId: string): void;
+}
+
+/**
+ * Follows one batch: keeps its progress message current (through an EditScheduler), delivers each finished clip
+ * exactly once, and at the end shows the final state and the batch link. Built from the queue's batch state, so
+ * a restarted bot picks up where it left off.
+ */
+export class BatchTracker {
+  readonly scheduler: EditScheduler;
+  private lastEventId: string | null = null;
+  private chain: Promise<unknown> = Promise.resolve();
+  private finalizing: Promise<void> | null = null;
+  private loaded = false;
+
+  constructor(
+    public view: BatchView,
+    public ref: MessageRef,
+    readonly ownerUserId: string,
+    private readonly deps: TrackerDeps,
+  ) {
+    this.scheduler = new EditScheduler((m) => this.show(m), {
+      minIntervalMs: deps.platform.limits.editIntervalMs,
+      clock: deps.clock,
+      log: deps.log,
+    });
+  }
+
+  get batchId(): string {
+    return this.view.batchId;
+  }
+
+  /** The content the progress message should show now. */
+  content(): OutgoingMessage {
+    const footer = this.view.finished && !this.deps.links ? `\n\n${words.noLinksNote}` : '';
+    const text = renderProgress(this.view, this.deps.platform.limits.maxTextLength - footer.length) + footer;
+    return { text, keyboard: isCancellable(this.view) ? cancelKeyboard(this.batchId) : [] };
+  }
+
+  /** Takes the queue's state as the truth (events up to its lastEventId are already in it), then catches up. */
+  load(state: BatchState): void {
+    const cancelRequested = this.view.cancelRequested;
+    this.view = viewFromState(state);
+    this.view.cancelRequested = cancelRequested && !this.view.finished;
+    if (compareEventIds(state.lastEventId, this.lastEventId) > 0) this.lastEventId = state.lastEventId;
+    this.loaded = true;
+    for (const clip of this.view.clips) if (clip.status === 'done') this.deliver(clip);
+    this.refresh();
+    if (this.view.finished) void this.finalize();
+  }
+
+  onEvent(event: QueueEvent): void {
+    if (this.loaded && compareEventIds(event.id, this.lastEventId) <= 0) return;
+    this.lastEventId = event.id;
+    const finished = applyEvent(this.view, event);
+    if (finished?.status === 'done') this.deliver(finished);
+    const s = summarize(this.view);
+    if (s.active + s.queued === 0) this.view.cancelRequested = false;
+    this.refresh();
+    if (event.type === 'batchDone') void this.finalize();
+  }
+
+  /** Marks a cancel as asked for (the queue's events confirm it clip by clip). */
+  cancelRequested(): void {
+    if (!isCancellable(this.view)) return;
+    this.view.cancelRequested = true;
+    this.refresh();
+  }
+
+  waitingClipIds(): string[] {
+    return this.view.clips.filter((c) => c.status === 'queued').map((c) => c.clipId);
+  }
+
+  updatePositions(positions: Parameters<typeof applyPositions>[1]): void {
+    applyPositions(this.view, positions);
+    this.refresh();
+  }
+
+  refresh(): void {
+    this.scheduler.update(this.content());
+  }
+
+  /** Resolves when deliveries and edits queued so far are done (tests, shutdown). */
+  async settled(): Promise<void> {
+    await this.chain;
+    await this.scheduler.idle();
+  }
+
+  close(): void {
+    this.scheduler.close();
+  }
+
+  private async show(m: OutgoingMessage): Promise<void> {
+    try {
+      await this.deps.platform.editText(this.ref, m);
+    } catch (err) {
+      if (!(err instanceof MessageGoneError)) throw err;
+      // The old message was deleted or is too old to edit: carry on in a fresh one.
+      this.ref = await this.deps.platform.sendText(this.ref, m);
+    }
+  }
+
+  private deliver(clip: ClipView): void {
+    const output = clip.output;
+    if (!output || !isTerminal(clip.status)) return;
+    const { tracking, log } = this.deps;
+    const total = this.view.clips.length;
+    this.chain = this.chain.then(async () => {
+      if (!(await tracking.claim(`clip:${clip.clipId}`))) return;
+      const ok = await deliverClip(this.deps, this.ref, {
+        batchId: this.batchId,
+        clipId: clip.clipId,
+        index: clip.index,
+        total,
+        template: clip.template,
+        path: output.path,
+        bytes: output.bytes,
+      });
+      if (!ok) log.warn({ clipId: clip.clipId }, 'clip not delivered');
+    }).catch((err: unknown) => log.error({ err, batchId: this.batchId }, 'delivery step failed'));
+  }
+
+  private finalize(): Promise<void> {
+    this.finalizing ??= (async () => {
+      const { tracking, platform, links, clock, log } = this.deps;
+      try {
+        await this.chain;
+        this.refresh();
+        await this.scheduler.idle();
+        const s = summarize(this.view);
+        if (links && s.done > 0 && (await tracking.claim(`final:${this.batchId}`))) {
+          await withRetryAfter(clock, () => platform.sendText(this.ref, { text: words.batchLink(links.batchUrl(this.batchId)) }));
+        }
+        await tracking.untrack(this.batchId);
+      } catch (err) {
+        log.error({ err, batchId: this.batchId }, 'finishing a batch failed');
+      } finally {
+        this.deps.onFinished(this.batchId);
+      }
+    })();
+    return this.finalizing;
+  }
+}

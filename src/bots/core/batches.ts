@@ -1,0 +1,143 @@
+import type { Logger } from '../../log.js';
+import type { BatchState, QueueEvent, RenderQueue, Subscription } from '../../queue/index.js';
+import { BatchTracker } from './batchTracker.js';
+import type { BatchView } from './batchView.js';
+import type { Clock } from './clock.js';
+import type { DownloadLinks } from './delivery.js';
+import type { ChatPlatform, MessageRef } from './platform.js';
+import type { TrackingStore } from './tracking.js';
+
+/** The part of the render queue the bots use. */
+export type QueuePort = Pick<RenderQueue, 'submitBatch' | 'cancel' | 'positions' | 'getBatch' | 'listActiveBatches' | 'subscribe'>;
+
+export interface BatchRegistryDeps {
+  platform: ChatPlatform;
+  queue: QueuePort;
+  tracking: TrackingStore;
+  links: DownloadLinks | null;
+  clock: Clock;
+  log: Logger;
+  /** How often waiting clips' places in line are looked up again. */
+  positionRefreshMs: number;
+}
+
+/** What the bot writes into a batch's replyTo: enough to find its progress message again after a restart. */
+export function replyToOf(platform: string, ref: MessageRef, userId: string): Record<string, string> {
+  return { platform, chatId: ref.chatId, messageId: ref.messageId, userId, ...(ref.threadId ? { threadId: ref.threadId } : {}) };
+}
+
+function refFromState(platform: string, state: BatchState): { ref: MessageRef; userId: string } | null {
+  const r = state.replyTo;
+  if (!r || r.platform !== platform) return null;
+  const chatId = r.chatId;
+  const messageId = r.messageId;
+  if ((typeof chatId !== 'string' && typeof chatId !== 'number') || (typeof messageId !== 'string' && typeof messageId !== 'number')) return null;
+  const threadId = typeof r.threadId === 'string' || typeof r.threadId === 'number' ? String(r.threadId) : undefined;
+  return { ref: { chatId: String(chatId), messageId: String(messageId), ...(threadId ? { threadId } : {}) }, userId: state.owner.userId };
+}
+
+/**
+ * All batches this bot follows: one tracker each, fed by one subscription to the queue's events. On start it
+ * rebuilds trackers for batches it followed before a restart (and active batches naming this platform).
+ */
+export class BatchRegistry {
+  private readonly trackers = new Map<string, BatchTracker>();
+  private sub: Subscription | null = null;
+  private timer: unknown = null;
+  private stopped = false;
+
+  constructor(private readonly deps: BatchRegistryDeps) {}
+
+  async start(): Promise<void> {
+    this.sub = await this.deps.queue.subscribe((e) => this.onEvent(e), { blockMs: 1000, log: this.deps.log });
+    await this.resume();
+    this.schedulePositions();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer !== null) this.deps.clock.clearTimeout(this.timer);
+    await this.sub?.close();
+    this.sub = null;
+    await Promise.race([Promise.allSettled([...this.trackers.values()].map((t) => t.settled())), new Promise((r) => setTimeout(r, 5_000))]);
+    for (const t of this.trackers.values()) t.close();
+    this.trackers.clear();
+  }
+
+  get(batchId: string): BatchTracker | undefined {
+    return this.trackers.get(batchId);
+  }
+
+  all(): BatchTracker[] {
+    return [...this.trackers.values()];
+  }
+
+  /** Running batches of one user in one chat (topic). */
+  runningFor(userId: string, chatId: string, threadId: string | undefined): BatchTracker[] {
+    return this.all().filter((t) => t.ownerUserId === userId && t.ref.chatId === chatId && t.ref.threadId === threadId && !t.view.finished);
+  }
+
+  /** Starts following a batch just submitted; `shown` is what its message shows now. */
+  async add(view: BatchView, ref: MessageRef, userId: string): Promise<BatchTracker> {
+    const tracker = this.create(view, ref, userId);
+    tracker.refresh();
+    await this.deps.tracking.track(view.batchId);
+    const state = await this.deps.queue.getBatch(view.batchId);
+    if (state) tracker.load(state);
+    return tracker;
+  }
+
+  private create(view: BatchView, ref: MessageRef, userId: string): BatchTracker {
+    const tracker = new BatchTracker(view, ref, userId, {
+      ...this.deps,
+      onFinished: (id) => {
+        if (this.trackers.get(id) === tracker) this.trackers.delete(id);
+        tracker.close();
+      },
+    });
+    this.trackers.set(view.batchId, tracker);
+    return tracker;
+  }
+
+  private onEvent(event: QueueEvent): void {
+    this.trackers.get(event.batchId)?.onEvent(event);
+  }
+
+  private async resume(): Promise<void> {
+    const { tracking, queue, platform, log } = this.deps;
+    const ids = new Set(await tracking.tracked());
+    for (const b of await queue.listActiveBatches()) if (b.replyTo?.platform === platform.name) ids.add(b.batchId);
+    for (const id of ids) {
+      if (this.trackers.has(id)) continue;
+      const state = await queue.getBatch(id);
+      const found = state ? refFromState(platform.name, state) : null;
+      if (!state || !found) {
+        await tracking.untrack(id);
+        continue;
+      }
+      log.info({ batchId: id }, 'resuming progress of a batch');
+      await tracking.track(id);
+      const tracker = this.create({ batchId: id, audio: state.audio, clips: [], finished: false, cancelRequested: false }, found.ref, found.userId);
+      tracker.load(state);
+    }
+  }
+
+  private schedulePositions(): void {
+    if (this.stopped) return;
+    this.timer = this.deps.clock.setTimeout(() => {
+      void this.refreshPositions().finally(() => this.schedulePositions());
+    }, this.deps.positionRefreshMs);
+  }
+
+  private async refreshPositions(): Promise<void> {
+    for (const t of this.all()) {
+      const ids = t.waitingClipIds();
+      if (ids.length === 0) continue;
+      try {
+        t.updatePositions(await this.deps.queue.positions(ids));
+      } catch (err) {
+        this.deps.log.debug({ err }, 'position refresh failed');
+      }
+    }
+  }
+}

@@ -1,0 +1,330 @@
+import { rm } from 'node:fs/promises';
+import { isInputError } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import { decodeAction, removalKeyboard, sessionKeyboard, type Action } from './actions.js';
+import { BatchRegistry, replyToOf, type QueuePort } from './batches.js';
+import { viewFromSubmit } from './batchView.js';
+import { systemClock, type Clock } from './clock.js';
+import { withRetryAfter, type DownloadLinks } from './delivery.js';
+import type { ButtonPress, ChatContext, CommandName, IncomingFile } from './incoming.js';
+import type { MediaInspector } from './inspect.js';
+import { receiveFiles } from './intake.js';
+import type { ChatPlatform, Keyboard, MessageRef, OutgoingMessage } from './platform.js';
+import { renderProgress } from './progressText.js';
+import { addTemplates, beginSubmit, clearSession, endSubmit, removeTemplate, setAudio, type Transition } from './session.js';
+import { sessionKey, SessionStore, type Session } from './sessions.js';
+import type { TrackingStore } from './tracking.js';
+import { words } from './wording.js';
+
+export interface CoreLimits {
+  maxClips: number;
+  maxAudioSeconds: number;
+  maxTemplateSeconds: number;
+}
+
+export interface ConversationDeps {
+  platform: ChatPlatform;
+  queue: QueuePort;
+  tracking: TrackingStore;
+  inspector: MediaInspector;
+  /** Download links from the web server; null delivers attachments only (and says so). */
+  links: DownloadLinks | null;
+  limits: CoreLimits;
+  /** Where sessions keep their downloads. */
+  tempDir: string;
+  log: Logger;
+  clock?: Clock;
+  /** Allow-list check; everyone when absent. */
+  isAllowed?: (ctx: ChatContext) => boolean;
+  /** How the platform spells a command in help text ("/render" on Telegram). */
+  command?: (name: string) => string;
+  positionRefreshMs?: number;
+  sessionIdleMs?: number;
+  historyLimit?: number;
+}
+
+/**
+ * The conversation, platform-neutral: adapters call onCommand / onFiles / onButton with what the user did, and
+ * the core answers through the ChatPlatform port. One session per user per chat (per topic); renders are
+ * followed by the BatchRegistry until every clip is delivered.
+ */
+export class ConversationCore {
+  readonly batches: BatchRegistry;
+  private readonly sessions: SessionStore;
+  private readonly clock: Clock;
+  private readonly platform: ChatPlatform;
+  private sweepTimer: unknown = null;
+
+  constructor(private readonly deps: ConversationDeps) {
+    this.clock = deps.clock ?? systemClock;
+    this.platform = deps.platform;
+    this.sessions = new SessionStore(deps.tempDir, this.clock, deps.sessionIdleMs ?? 3_600_000);
+    this.batches = new BatchRegistry({
+      platform: deps.platform,
+      queue: deps.queue,
+      tracking: deps.tracking,
+      links: deps.links,
+      clock: this.clock,
+      log: deps.log,
+      positionRefreshMs: deps.positionRefreshMs ?? 5_000,
+    });
+  }
+
+  /** Follows the queue's events and picks up batches started before a restart. */
+  async start(): Promise<void> {
+    await this.batches.start();
+    const sweep = () => {
+      this.sweepTimer = this.clock.setTimeout(() => void this.sessions.sweep().finally(sweep), 60_000);
+    };
+    sweep();
+  }
+
+  async stop(): Promise<void> {
+    if (this.sweepTimer !== null) this.clock.clearTimeout(this.sweepTimer);
+    await this.batches.stop();
+    await this.sessions.close();
+  }
+
+  helpText(): string {
+    const command = this.deps.command ?? ((n: string) => `/${n}`);
+    return words.help({ maxClips: this.deps.limits.maxClips, maxAudioSeconds: this.deps.limits.maxAudioSeconds, command });
+  }
+
+  async onCommand(ctx: ChatContext, name: CommandName): Promise<void> {
+    if (!(await this.admit(ctx))) return;
+    switch (name) {
+      case 'start':
+      case 'help':
+        return void (await this.reply(ctx, this.helpText()));
+      case 'render':
+        return this.render(ctx);
+      case 'clear':
+        return this.withSession(ctx, async (s) => {
+          const t = clearSession(s.state);
+          await this.dropFiles(t);
+          await this.reply(ctx, t.result.hadAnything ? words.cleared : words.nothingToClear);
+        });
+      case 'list':
+        return this.withSession(ctx, async (s) => {
+          const items = s.state.templates;
+          await this.reply(ctx, words.templateList(items), items.length > 0 ? removalKeyboard(ctx.userId, items) : undefined);
+        });
+      case 'status':
+        return this.status(ctx);
+      case 'cancel':
+        return this.cancelAll(ctx);
+      case 'history':
+        return this.history(ctx);
+    }
+  }
+
+  /** Plain text: help in a private chat, silence in groups (people talk there). */
+  async onText(ctx: ChatContext): Promise<void> {
+    if (ctx.isGroup || !(await this.admit(ctx))) return;
+    await this.reply(ctx, this.helpText());
+  }
+
+  /** One message's files (an album counts as one message). `asAudio`: use a video's sound as the audio. */
+  async onFiles(ctx: ChatContext, files: readonly IncomingFile[], options: { asAudio: boolean }): Promise<void> {
+    if (!(await this.admit(ctx))) return;
+    await this.withSession(ctx, async (s) => {
+      const st = s.state;
+      const got = await receiveFiles(
+        { platformLimits: this.platform.limits, limits: this.deps.limits, inspector: this.deps.inspector, log: this.deps.log },
+        s.dir,
+        files,
+        options.asAudio,
+        st.templates.length + 1,
+      );
+      const lines = [...got.refusals];
+      if (got.audio) {
+        const t = setAudio(st, got.audio);
+        await this.dropFiles(t);
+        lines.push(t.result.replaced ? words.audioReplaced(got.audio.seconds) : words.audioSet(got.audio.seconds, st.templates.length));
+      }
+      if (got.templates.length > 0) {
+        const t = addTemplates(st, got.templates, this.deps.limits.maxClips);
+        await this.dropFiles(t);
+        if (t.result.added > 0) lines.push(words.templatesAdded(t.result.added, st.templates.length, st.audio !== null));
+        if (t.result.skipped > 0) lines.push(t.result.added === 0 ? words.tooManyTemplates(this.deps.limits.maxClips) : words.someSkipped(t.result.skipped));
+      }
+      const changed = got.audio !== null || got.templates.length > 0;
+      await this.reply(ctx, lines.join('\n'), changed ? sessionKeyboard(ctx.userId, st.templates.length) : undefined);
+    });
+  }
+
+  async onButton(ctx: ChatContext, press: ButtonPress): Promise<void> {
+    const action = decodeAction(press.action);
+    if (!action) return press.answer(words.expiredButton);
+    if (!(this.deps.isAllowed?.(ctx) ?? true)) return press.answer(words.notAllowed);
+    if (action.type === 'cancel') return this.cancelButton(ctx, press, action.batchId);
+    if (action.userId !== ctx.userId) return press.answer(words.notYourButtons);
+    await this.sessionButton(ctx, press, action);
+  }
+
+  // ---- internals ----
+
+  private async admit(ctx: ChatContext): Promise<boolean> {
+    if (this.deps.isAllowed?.(ctx) ?? true) return true;
+    await this.reply(ctx, words.notAllowed).catch(() => undefined);
+    return false;
+  }
+
+  private key(ctx: ChatContext): string {
+    return sessionKey(ctx.platform, ctx.address.chatId, ctx.address.threadId, ctx.userId);
+  }
+
+  private withSession(ctx: ChatContext, fn: (s: Session) => Promise<void>): Promise<void> {
+    return this.sessions.with(this.key(ctx), fn);
+  }
+
+  private async dropFiles(t: Transition<unknown>): Promise<void> {
+    await Promise.all(t.orphaned.map((f) => rm(f, { force: true })));
+  }
+
+  /** Sends a reply in the user's chat (topic), naming the user in groups. */
+  private reply(ctx: ChatContext, text: string, keyboard?: Keyboard): Promise<MessageRef> {
+    const message: OutgoingMessage = { text: words.greetingPrefix(ctx.userName, ctx.isGroup) + text, ...(keyboard ? { keyboard } : {}) };
+    const options = ctx.messageId ? { replyToMessageId: ctx.messageId } : undefined;
+    return withRetryAfter(this.clock, () => this.platform.sendText(ctx.address, message, options));
+  }
+
+  private async edit(ctx: ChatContext, ref: MessageRef | undefined, text: string, keyboard: Keyboard): Promise<void> {
+    const message = { text: words.greetingPrefix(ctx.userName, ctx.isGroup) + text, keyboard };
+    if (!ref) return void (await this.reply(ctx, text, keyboard));
+    try {
+      await this.platform.editText(ref, message);
+    } catch (err) {
+      this.deps.log.debug({ err }, 'button edit failed; replying instead');
+      await this.reply(ctx, text, keyboard);
+    }
+  }
+
+  private render(ctx: ChatContext): Promise<void> {
+    return this.withSession(ctx, async (s) => {
+      const check = beginSubmit(s.state);
+      if (!check.ok) {
+        await this.reply(ctx, check.reason === 'busy' ? words.alreadyRendering : words.missingForRender(s.state.audio !== null, s.state.templates.length));
+        return;
+      }
+      const { audio, templates } = check;
+      let ref: MessageRef;
+      const provisional = viewFromSubmit(
+        { batchId: '', clips: templates.map((t) => ({ clipId: t.id, template: t.label, status: 'queued', position: null, etaSeconds: null, cached: false })) },
+        audio.label,
+      );
+      try {
+        ref = await this.reply(ctx, renderProgress(provisional, this.platform.limits.maxTextLength));
+      } catch (err) {
+        endSubmit(s.state, null);
+        throw err;
+      }
+      let result;
+      try {
+        result = await this.deps.queue.submitBatch({
+          owner: { platform: this.platform.name, userId: ctx.userId, chatId: ctx.address.chatId },
+          audio: { path: audio.path, label: audio.label },
+          videos: templates.map((t) => ({ path: t.path, label: t.label })),
+          audioSeconds: audio.seconds,
+          replyTo: replyToOf(this.platform.name, ref, ctx.userId),
+        });
+      } catch (err) {
+        endSubmit(s.state, null);
+        if (!isInputError(err)) this.deps.log.error({ err }, 'submit failed');
+        await this.edit(ctx, ref, isInputError(err) ? err.message : words.submitFailed, sessionKeyboard(ctx.userId, s.state.templates.length));
+        return;
+      }
+      await this.dropFiles(endSubmit(s.state, templates));
+      await this.deps.tracking.addHistory(this.key(ctx), result.batchId);
+      await this.batches.add(viewFromSubmit(result, audio.label), ref, ctx.userId);
+    });
+  }
+
+  private async status(ctx: ChatContext): Promise<void> {
+    const running = this.batches.runningFor(ctx.userId, ctx.address.chatId, ctx.address.threadId);
+    for (const t of running) await this.reply(ctx, renderProgress(t.view, this.platform.limits.maxTextLength));
+    const s = this.sessions.peek(this.key(ctx));
+    const st = s?.state;
+    if (st && (st.audio || st.templates.length > 0)) {
+      await this.reply(ctx, words.statusSession(st.audio !== null, st.audio?.seconds ?? null, st.templates.length), sessionKeyboard(ctx.userId, st.templates.length));
+    } else if (running.length === 0) {
+      await this.reply(ctx, words.noStatus);
+    }
+  }
+
+  private async cancelAll(ctx: ChatContext): Promise<void> {
+    const running = this.batches.runningFor(ctx.userId, ctx.address.chatId, ctx.address.threadId);
+    if (running.length === 0) return void (await this.reply(ctx, words.nothingToCancel));
+    let total = 0;
+    for (const t of running) {
+      try {
+        total += (await this.deps.queue.cancel(t.batchId, { platform: this.platform.name, userId: ctx.userId })).cancelled;
+        t.cancelRequested();
+      } catch (err) {
+        if (!isInputError(err)) throw err;
+        await this.reply(ctx, err.message);
+      }
+    }
+    await this.reply(ctx, words.cancelledCount(total));
+  }
+
+  private async cancelButton(ctx: ChatContext, press: ButtonPress, batchId: string): Promise<void> {
+    try {
+      const r = await this.deps.queue.cancel(batchId, { platform: this.platform.name, userId: ctx.userId });
+      this.batches.get(batchId)?.cancelRequested();
+      await press.answer(r.cancelled > 0 ? words.cancelRequested : words.cancelledCount(0));
+    } catch (err) {
+      if (!isInputError(err)) {
+        this.deps.log.error({ err }, 'cancel failed');
+        return press.answer(words.internalError);
+      }
+      await press.answer(err.message);
+    }
+  }
+
+  private sessionButton(ctx: ChatContext, press: ButtonPress, action: Exclude<Action, { type: 'cancel' }>): Promise<void> {
+    if (action.type === 'render') {
+      return press.answer().then(() => this.render(ctx));
+    }
+    return this.withSession(ctx, async (s) => {
+      const st = s.state;
+      switch (action.type) {
+        case 'clear': {
+          const t = clearSession(st);
+          await this.dropFiles(t);
+          await press.answer(t.result.hadAnything ? words.cleared : words.nothingToClear);
+          await this.edit(ctx, press.message, words.cleared, []);
+          return;
+        }
+        case 'list':
+          await press.answer();
+          await this.edit(ctx, press.message, words.templateList(st.templates), st.templates.length > 0 ? removalKeyboard(ctx.userId, st.templates) : []);
+          return;
+        case 'back':
+          await press.answer();
+          await this.edit(ctx, press.message, words.statusSession(st.audio !== null, st.audio?.seconds ?? null, st.templates.length), sessionKeyboard(ctx.userId, st.templates.length));
+          return;
+        case 'remove': {
+          const t = removeTemplate(st, action.itemId);
+          await this.dropFiles(t);
+          await press.answer(t.result ? words.templateRemoved(t.result.label, st.templates.length) : words.expiredButton);
+          await this.edit(ctx, press.message, words.templateList(st.templates), st.templates.length > 0 ? removalKeyboard(ctx.userId, st.templates) : sessionKeyboard(ctx.userId, 0));
+          return;
+        }
+      }
+    });
+  }
+
+  private async history(ctx: ChatContext): Promise<void> {
+    const ids = await this.deps.tracking.history(this.key(ctx), this.deps.historyLimit ?? 5);
+    const lines: string[] = [];
+    for (const id of ids) {
+      const b = await this.deps.queue.getBatch(id);
+      if (!b) continue;
+      const when = new Date(b.createdAt).toISOString().slice(0, 16).replace('T', ' ');
+      const link = this.deps.links && b.summary.done > 0 ? this.deps.links.batchUrl(b.batchId) : null;
+      lines.push(words.historyLine(`${when} UTC`, b.summary.done, b.summary.total, b.status, link));
+    }
+    await this.reply(ctx, lines.length === 0 ? words.historyEmpty : [words.historyHeader, ...lines].join('\n'));
+  }
+}

@@ -1,0 +1,88 @@
+import type { Logger } from '../../log.js';
+import { sleep, type Clock } from './clock.js';
+import type { ChatAddress, ChatPlatform, OutgoingMessage, VideoUpload } from './platform.js';
+import { RateLimitedError, UploadTooLargeError } from './platform.js';
+import { words } from './wording.js';
+
+/**
+ * Download links for finished clips and batches, made by the web server (src/web) when one is configured.
+ * Kept as a port so the core does not depend on how links are signed.
+ */
+export interface DownloadLinks {
+  clipUrl(batchId: string, clipId: string): string;
+  batchUrl(batchId: string): string;
+}
+
+export type DeliveryPlan = { kind: 'attachment' } | { kind: 'link'; url: string } | { kind: 'unavailable' };
+
+/** A clip goes as an attachment when the platform takes it, else as a link when there is a download server. */
+export function planDelivery(bytes: number, uploadLimitBytes: number, links: DownloadLinks | null, batchId: string, clipId: string): DeliveryPlan {
+  if (bytes <= uploadLimitBytes) return { kind: 'attachment' };
+  return links ? { kind: 'link', url: links.clipUrl(batchId, clipId) } : { kind: 'unavailable' };
+}
+
+/** Runs a send, waiting out rate limits (the platform's retry-after) a few times before giving up. */
+export async function withRetryAfter<T>(clock: Clock, fn: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!(err instanceof RateLimitedError) || i >= attempts) throw err;
+      await sleep(clock, err.retryAfterMs);
+    }
+  }
+}
+
+export interface ClipDelivery {
+  batchId: string;
+  clipId: string;
+  index: number;
+  total: number;
+  template: string;
+  path: string;
+  bytes: number;
+}
+
+export interface DeliverDeps {
+  platform: ChatPlatform;
+  links: DownloadLinks | null;
+  clock: Clock;
+  log: Logger;
+}
+
+/** Sends one finished clip to the chat: video, link, or an explanation. Never throws. */
+export async function deliverClip(deps: DeliverDeps, to: ChatAddress, clip: ClipDelivery): Promise<boolean> {
+  const { platform, links, clock, log } = deps;
+  const text = (m: OutgoingMessage) => withRetryAfter(clock, () => platform.sendText(to, m));
+  const plan = planDelivery(clip.bytes, platform.limits.uploadBytes, links, clip.batchId, clip.clipId);
+  try {
+    if (plan.kind === 'attachment') {
+      const upload: VideoUpload = {
+        path: clip.path,
+        fileName: `lipsync-${clip.index + 1}.mp4`,
+        bytes: clip.bytes,
+        caption: words.clipCaption(clip.index, clip.total, clip.template),
+      };
+      void platform.showActivity?.(to, 'upload_video').catch(() => undefined);
+      try {
+        await withRetryAfter(clock, () => platform.sendVideo(to, upload));
+        return true;
+      } catch (err) {
+        if (!(err instanceof UploadTooLargeError)) throw err;
+        const url = links?.clipUrl(clip.batchId, clip.clipId);
+        await text({ text: url ? words.clipLink(clip.index, clip.template, url) : words.clipRefusedTooLarge(clip.index, clip.template, clip.bytes) });
+        return true;
+      }
+    }
+    if (plan.kind === 'link') {
+      await text({ text: words.clipLink(clip.index, clip.template, plan.url) });
+      return true;
+    }
+    await text({ text: words.clipTooLargeNoLink(clip.index, clip.template, clip.bytes, platform.limits.uploadBytes) });
+    return true;
+  } catch (err) {
+    log.error({ err, clipId: clip.clipId }, 'clip delivery failed');
+    await text({ text: words.clipSendFailed(clip.index, clip.template) }).catch(() => undefined);
+    return false;
+  }
+}

@@ -1,0 +1,49 @@
+/** Small pure formatters for chat text. */
+
+/** "12.3 s", "1 min 5 s". */
+export function formatSeconds(seconds: number): string {
+  if (seconds < 60) return `${Math.round(seconds * 10) / 10} s`;
+  const minutes = Math.floor(seconds / 60);
+  const rest = Math.round(seconds - minutes * 60);
+  return rest === 0 ? `${minutes} min` : `${minutes} min ${rest} s`;
+}
+
+/** A rough ETA: "a few seconds", "about 40 s", "about 3 min". */
+export function formatEta(seconds: number): string {
+  if (seconds < 5) return 'a few seconds';
+  if (seconds < 60) return `about ${Math.round(seconds / 5) * 5} s`;
+  if (seconds < 3600) return `about ${Math.round(seconds / 60)} min`;
+  const h = Math.floor(seconds / 3600);
+  const m = Math.round((seconds - h * 3600) / 60);
+  return m === 0 ? `about ${h} h` : `about ${h} h ${m} min`;
+}
+
+/** "30 MB", "512 KB" (binary units, as the platforms count). */
+export function formatBytes(bytes: number): string {
+  const mb = bytes / (1024 * 1024);
+  if (mb >= 10) return `${Math.round(mb)} MB`;
+  if (mb >= 1) return `${Math.round(mb * 10) / 10} MB`;
+  if (bytes >= 1024) return `${Math.round(bytes / 1024)} KB`;
+  return `${bytes} bytes`;
+}
+
+/** A text progress bar of `width` cells: "▓▓▓▓░░░░░░". */
+export function progressBar(fraction: number, width = 10): string {
+  const f = Number.isFinite(fraction) ? Math.min(1, Math.max(0, fraction)) : 0;
+  const full = Math.floor(f * width);
+  return '▓'.repeat(full) + '░'.repeat(width - full);
+}
+
+/** Cuts a label so one list line stays short; keeps the end (the file extension) visible. */
+export function shortLabel(label: string, max = 32): string {
+  if (label.length <= max) return label;
+  const tail = label.slice(-8);
+  return `${label.slice(0, max - tail.length - 1)}…${tail}`;
+}
+
+/** Keeps text under a platform's length limit, cutting at a line break where possible. */
+export function fitText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = text.lastIndexOf('\n', max - 2);
+  return `${text.slice(0, cut > max / 2 ? cut : max - 2)}\n…`;
+}
