@@ -1,0 +1,33 @@
+import type { Command } from 'commander';
+import { loadQueueConfig } from '../../config/queue.js';
+import { loadWebConfig } from '../../config/web.js';
+import { ConfigError } from '../../errors.js';
+import { logger } from '../../log.js';
+import { ServiceGroup, stopOnSignals } from '../../queue/services.js';
+import { createWebService } from '../../web/service.js';
+
+/** `lipsync web`: only the download server (Redis and a worker run elsewhere). Exported for tests. */
+export async function runWeb(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const log = logger();
+  const queueConfig = loadQueueConfig(env);
+  const config = loadWebConfig(env);
+  const group = new ServiceGroup(log);
+  stopOnSignals(() => group.stop(), log);
+  await group.start([createWebService({ config, queueConfig, redisUrl: () => queueConfig.redis.url, log })]);
+}
+
+export function register(program: Command): void {
+  program
+    .command('web')
+    .description('Run only the download server: signed clip links, batch pages, ZIP downloads, /healthz and /metrics (see docs/web.md).')
+    .action(async () => {
+      try {
+        await runWeb();
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        process.stderr.write(`${err.message}\n`);
+        process.exitCode = 2;
+        process.exit();
+      }
+    });
+}

@@ -1,0 +1,137 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { ConfigError } from '../errors.js';
+
+const units: Record<string, number> = { s: 1, m: 60, h: 3_600, d: 86_400, w: 604_800 };
+
+/**
+ * "604800", "7d", "36h", "1d12h", "90m" → seconds. Returns null for anything else (no fractions, no spaces
+ * inside, no unknown units), so a typo is reported instead of silently becoming a tiny TTL.
+ */
+export function parseDurationSeconds(text: string): number | null {
+  const v = text.trim().toLowerCase();
+  if (/^\d+$/.test(v)) return Number(v);
+  if (!/^(\d+[smhdw])+$/.test(v)) return null;
+  let total = 0;
+  for (const m of v.matchAll(/(\d+)([smhdw])/g)) total += Number(m[1]) * (units[m[2] as string] ?? 0);
+  return total;
+}
+
+const MIN_TTL = 60;
+const MAX_TTL = 366 * 86_400;
+export const MIN_SECRET_LENGTH = 32;
+
+const flag = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .default('')
+  .refine((v) => ['', '0', '1', 'true', 'false', 'yes', 'no'].includes(v), { message: 'expected 1/0, true/false or yes/no' })
+  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
+
+/** Every setting the download server reads from the environment. Documented in docs/web.md. */
+export const webEnvSchema = z.object({
+  WEB_PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
+  WEB_HOST: z.string().trim().min(1).default('0.0.0.0'),
+  PUBLIC_URL: z
+    .string()
+    .trim()
+    .default('http://localhost:8080')
+    .refine((v) => {
+      try {
+        const u = new URL(v);
+        return (u.protocol === 'http:' || u.protocol === 'https:') && u.search === '' && u.hash === '' && u.username === '' && u.password === '';
+      } catch {
+        return false;
+      }
+    }, { message: 'expected an http(s) base URL without query or fragment, e.g. https://clips.example.com' })
+    .transform((v) => v.replace(/\/+$/, '')),
+  LINK_SECRET: optionalString.refine((v) => v === undefined || v.length >= MIN_SECRET_LENGTH, {
+    message: `must be at least ${MIN_SECRET_LENGTH} characters; make one with: openssl rand -hex 32`,
+  }),
+  LINK_TTL: z
+    .string()
+    .default('7d')
+    .transform((v, ctx) => {
+      const s = parseDurationSeconds(v);
+      if (s === null || s < MIN_TTL || s > MAX_TTL) {
+        ctx.addIssue({ code: 'custom', message: `expected seconds or a duration like 7d, 36h, 1d12h, between ${MIN_TTL}s and 366d` });
+        return z.NEVER;
+      }
+      return s;
+    }),
+  WEB_DEV: flag,
+  NODE_ENV: z.string().optional(),
+  WEB_TRUST_PROXY: z
+    .string()
+    .trim()
+    .default('false')
+    .transform((v, ctx) => {
+      const low = v.toLowerCase();
+      if (low === 'false' || low === '0' || low === '') return false;
+      if (low === 'true') return true;
+      if (/^\d+$/.test(low) && Number(low) <= 16) return Number(low);
+      ctx.addIssue({ code: 'custom', message: 'expected false, true, or the number of proxy hops in front of the server (1, 2…)' });
+      return z.NEVER;
+    }),
+  WEB_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(240),
+  WEB_ZIP_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(10),
+  WEB_MIN_FREE_DISK_MB: z.coerce.number().min(0).default(1024),
+  WEB_WORKER_STALE_SECONDS: z.coerce.number().positive().default(120),
+});
+
+export interface WebConfig {
+  host: string;
+  port: number;
+  /** Base of every link, without a trailing slash (may carry a path prefix when a proxy strips it). */
+  publicUrl: string;
+  linkSecret: string;
+  /** True when no LINK_SECRET was set and a random one was made (development only: links die with the process). */
+  secretIsEphemeral: boolean;
+  linkTtlSeconds: number;
+  /** fastify's trustProxy: false, true, or the number of hops. Decides which client address is rate limited. */
+  trustProxy: boolean | number;
+  rateLimit: { downloadsPerMinute: number; zipsPerMinute: number };
+  health: { minFreeDiskBytes: number; workerStaleSeconds: number };
+}
+
+/** Reads and validates the web settings; every problem is reported together, naming the variable. */
+export function loadWebConfig(env: NodeJS.ProcessEnv = process.env): WebConfig {
+  const parsed = webEnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const key = issue.path.join('.');
+      // Never echo the secret back.
+      const value = key in env && key !== 'LINK_SECRET' ? ` (got "${String(env[key])}")` : '';
+      return `  ${key}: ${issue.message}${value}`;
+    });
+    throw new ConfigError(`Invalid web configuration:\n${lines.join('\n')}\nSee docs/web.md for every setting.`);
+  }
+  const e = parsed.data;
+  const dev = e.WEB_DEV || e.NODE_ENV === 'development';
+  if (e.LINK_SECRET === undefined && !dev) {
+    throw new ConfigError(
+      'Invalid web configuration:\n  LINK_SECRET: required to sign download links; make one with: openssl rand -hex 32\n' +
+        '  (for local development only, set WEB_DEV=1 or NODE_ENV=development to use a random secret that changes at every start)\n' +
+        'See docs/web.md for every setting.',
+    );
+  }
+  return {
+    host: e.WEB_HOST,
+    port: e.WEB_PORT,
+    publicUrl: e.PUBLIC_URL,
+    linkSecret: e.LINK_SECRET ?? randomBytes(32).toString('hex'),
+    secretIsEphemeral: e.LINK_SECRET === undefined,
+    linkTtlSeconds: e.LINK_TTL,
+    trustProxy: e.WEB_TRUST_PROXY,
+    rateLimit: { downloadsPerMinute: e.WEB_RATE_LIMIT_PER_MINUTE, zipsPerMinute: e.WEB_ZIP_RATE_LIMIT_PER_MINUTE },
+    health: { minFreeDiskBytes: Math.round(e.WEB_MIN_FREE_DISK_MB * 1024 * 1024), workerStaleSeconds: e.WEB_WORKER_STALE_SECONDS },
+  };
+}
+
+export const webSettingNames = Object.keys(webEnvSchema.shape).filter((k) => k !== 'NODE_ENV');

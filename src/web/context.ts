@@ -1,0 +1,18 @@
+import type { WebConfig } from '../config/web.js';
+import type { Storage } from '../queue/index.js';
+import type { LinkSigner } from './links.js';
+import type { WebMetrics } from './metrics.js';
+import type { BatchSource } from './source.js';
+import type { HealthProbe } from './health.js';
+
+/** Everything the routes need, handed to each route plugin as its options. */
+export interface WebContext {
+  config: WebConfig;
+  source: BatchSource;
+  storage: Storage;
+  links: LinkSigner;
+  metrics: WebMetrics;
+  health: HealthProbe;
+  /** Milliseconds clock (tests move it). */
+  now: () => number;
+}

@@ -1,0 +1,58 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { WebContext } from '../context.js';
+import { HttpError, notFound } from '../errors.js';
+import { contentDisposition, uniqueMp4Names } from '../http/fileNames.js';
+import { requireSignature, signedRouteSchema, type SignedParams } from '../signedRoute.js';
+import { streamZip, type ZipEntrySource } from '../zipStream.js';
+import { openClipFile } from './clip.js';
+
+/** GET /b/:id/zip — every finished clip of a batch, zipped on the fly while the client reads. */
+export const zipRoutes: FastifyPluginAsync<WebContext> = async (app, ctx) => {
+  app.route<SignedParams>({
+    method: 'GET',
+    url: '/b/:id/zip',
+    schema: signedRouteSchema,
+    config: { rateLimit: { max: ctx.config.rateLimit.zipsPerMinute, timeWindow: 60_000 } },
+    handler: async (request, reply) => {
+      requireSignature(request, ctx.config.linkSecret, 'zip', ctx.now);
+      const batch = await ctx.source.getBatch(request.params.id);
+      if (!batch) throw notFound();
+      // Names are given to every clip (in order), so a clip keeps its name whichever others are finished.
+      const names = uniqueMp4Names(batch.clips.map((c) => ({ label: c.template, fallback: `clip-${c.index + 1}` })));
+      const entries: ZipEntrySource[] = [];
+      batch.clips.forEach((clip, i) => {
+        if (clip.status !== 'done' || !clip.output) return;
+        entries.push({
+          name: names[i] ?? `clip-${clip.index + 1}.mp4`,
+          date: new Date(clip.finishedAt ?? batch.createdAt),
+          open: async () => {
+            const file = await openClipFile(ctx.storage, clip);
+            if (!file) request.log.warn({ clipId: clip.clipId }, 'clip file missing while zipping; skipped');
+            return file ? file.fh.createReadStream() : null;
+          },
+        });
+      });
+      if (entries.length === 0) {
+        throw new HttpError(409, 'Nothing to download yet', 'None of the clips of this batch is finished yet. Try again when at least one is ready.');
+      }
+
+      const ac = new AbortController();
+      // 'close' on the response before it finished = the client went away (or the socket broke).
+      reply.raw.on('close', () => {
+        if (!reply.raw.writableFinished) ac.abort();
+      });
+      ctx.metrics.zipStarted();
+      const archive = streamZip(entries, ac.signal, {
+        onEnd: (outcome) => {
+          ctx.metrics.zipEnded(outcome);
+          if (outcome !== 'finished') request.log.info({ batchId: batch.batchId, outcome }, 'zip stream stopped');
+        },
+      });
+      return reply
+        .header('Content-Type', 'application/zip')
+        .header('Content-Disposition', contentDisposition('attachment', `lipsync-${batch.batchId}.zip`))
+        .header('Cache-Control', 'private, no-store')
+        .send(archive);
+    },
+  });
+};

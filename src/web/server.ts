@@ -1,0 +1,76 @@
+import rateLimit from '@fastify/rate-limit';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { WebConfig } from '../config/web.js';
+import type { Logger } from '../log.js';
+import type { Storage } from '../queue/index.js';
+import type { WebContext } from './context.js';
+import { registerErrorHandling } from './errors.js';
+import type { HealthProbe } from './health.js';
+import { contentSecurityPolicy } from './html.js';
+import { createLinkSigner } from './links.js';
+import type { WebMetrics } from './metrics.js';
+import { registerRequestLog, safeRequestSerializer } from './requestLog.js';
+import { batchRoutes } from './routes/batch.js';
+import { clipRoutes } from './routes/clip.js';
+import { opsRoutes } from './routes/health.js';
+import { zipRoutes } from './routes/zip.js';
+import type { BatchSource } from './source.js';
+
+export interface WebServerDeps {
+  config: WebConfig;
+  source: BatchSource;
+  storage: Storage;
+  metrics: WebMetrics;
+  health: HealthProbe;
+  log: Logger;
+  /** Milliseconds clock (tests). */
+  now?: () => number;
+}
+
+/** The fastify app with every route plugin registered; not listening yet (tests use inject or listen on port 0). */
+export async function buildWebServer(deps: WebServerDeps): Promise<FastifyInstance> {
+  const now = deps.now ?? Date.now;
+  const app = Fastify({
+    loggerInstance: deps.log.child({ service: 'web' }, { serializers: { req: safeRequestSerializer } }) as FastifyBaseLogger,
+    disableRequestLogging: true,
+    // A hop count trusts that many proxies nearest to us (what proxy-addr does for a number).
+    trustProxy: typeof deps.config.trustProxy === 'number' ? trustHops(deps.config.trustProxy) : deps.config.trustProxy,
+    // Nothing we serve takes a body; a small limit makes junk cheap to refuse.
+    bodyLimit: 1024,
+    requestTimeout: 30_000,
+    return503OnClosing: true,
+  });
+  const ctx: WebContext = {
+    config: deps.config,
+    source: deps.source,
+    storage: deps.storage,
+    metrics: deps.metrics,
+    health: deps.health,
+    now,
+    links: createLinkSigner({ secret: deps.config.linkSecret, ttlSeconds: deps.config.linkTtlSeconds, publicUrl: deps.config.publicUrl, now }),
+  };
+
+  const csp = contentSecurityPolicy(new URL(deps.config.publicUrl).origin);
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply
+      .header('X-Content-Type-Options', 'nosniff')
+      // Signed links must not leak to other sites through Referer.
+      .header('Referrer-Policy', 'no-referrer')
+      .header('X-Robots-Tag', 'noindex, nofollow')
+      .header('X-Frame-Options', 'DENY')
+      .header('Content-Security-Policy', csp);
+    return payload;
+  });
+  registerRequestLog(app, deps.metrics);
+  registerErrorHandling(app);
+  await app.register(rateLimit, { global: false });
+  await app.register(clipRoutes, ctx);
+  await app.register(batchRoutes, ctx);
+  await app.register(zipRoutes, ctx);
+  await app.register(opsRoutes, ctx);
+  return app;
+}
+
+function trustHops(hops: number): (address: string, hop: number) => boolean {
+  return (_address, hop) => hop < hops;
+}

@@ -1,0 +1,106 @@
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { QueueConfig } from '../config/queue.js';
+import type { WebConfig } from '../config/web.js';
+import { ConfigError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { createRedis, LocalStorage, RenderQueue, type Service, type Storage, type Subscription } from '../queue/index.js';
+import { createHealthProbe } from './health.js';
+import { createWebMetrics, type WebMetrics } from './metrics.js';
+import { buildWebServer } from './server.js';
+import { queueSource } from './source.js';
+
+export interface WebServiceOptions {
+  config: WebConfig;
+  queueConfig: QueueConfig;
+  /** Read at start: `lipsync start` knows the URL only once its Redis service is up. */
+  redisUrl: () => string | undefined;
+  log: Logger;
+  storage?: Storage;
+  now?: () => number;
+}
+
+export interface WebService extends Service {
+  /** The listening address once started (e.g. http://127.0.0.1:8080), for tests and logs. */
+  readonly address: string | null;
+  readonly app: FastifyInstance | null;
+  readonly metrics: WebMetrics | null;
+}
+
+const REDIS_WAIT_MS = 10_000;
+const CLOSE_GRACE_MS = 5_000;
+
+/** The download server as a service of `lipsync start` (or alone, `lipsync web`). */
+export function createWebService(options: WebServiceOptions): WebService {
+  const { config, queueConfig, log } = options;
+  let redis: Redis | null = null;
+  let queue: RenderQueue | null = null;
+  let app: FastifyInstance | null = null;
+  let subscription: Subscription | null = null;
+  let metrics: WebMetrics | null = null;
+  let address: string | null = null;
+
+  return {
+    name: 'web',
+    get address() {
+      return address;
+    },
+    get app() {
+      return app;
+    },
+    get metrics() {
+      return metrics;
+    },
+    async start() {
+      if (config.secretIsEphemeral) {
+        log.warn('LINK_SECRET is not set: using a random secret for this run (development mode). Links stop working when the server restarts.');
+      }
+      const url = options.redisUrl();
+      redis = createRedis(url);
+      redis.on('error', (err) => log.debug({ err }, 'web: redis connection error'));
+      try {
+        await Promise.race([
+          redis.ping(),
+          new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), REDIS_WAIT_MS).unref()),
+        ]);
+      } catch {
+        throw new ConfigError(`The web server cannot reach Redis at ${url ?? 'redis://127.0.0.1:6379'} (REDIS_URL). Is "lipsync start" or redis-server running?`);
+      }
+      const storage = options.storage ?? new LocalStorage(queueConfig.dataDir);
+      queue = new RenderQueue({ redis, config: queueConfig, storage, log });
+      const q = queue;
+      metrics = createWebMetrics({
+        queueDepth: () => q.queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed', 'completed'),
+      });
+      const m = metrics;
+      subscription = await queue.subscribe((event) => m.observeEvent(event), { log });
+      const health = createHealthProbe({
+        redis,
+        queue,
+        dataDir: queueConfig.dataDir,
+        minFreeDiskBytes: config.health.minFreeDiskBytes,
+        workerStaleSeconds: config.health.workerStaleSeconds,
+      });
+      app = await buildWebServer({ config, source: queueSource(queue), storage, metrics, health, log, now: options.now });
+      address = await app.listen({ host: config.host, port: config.port });
+      log.info({ address, publicUrl: config.publicUrl, linkTtlSeconds: config.linkTtlSeconds }, 'web server listening');
+    },
+    async stop() {
+      if (app) {
+        const server = app.server;
+        // Downloads in flight get a short grace, then their connections are cut.
+        const cut = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+        await app.close().catch((err: unknown) => log.warn({ err }, 'web: close failed'));
+        clearTimeout(cut);
+      }
+      await subscription?.close().catch(() => undefined);
+      await queue?.close().catch(() => undefined);
+      redis?.disconnect();
+      app = null;
+      subscription = null;
+      queue = null;
+      redis = null;
+      address = null;
+    },
+  };
+}
