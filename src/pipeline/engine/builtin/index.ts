@@ -13,7 +13,8 @@ export interface BuiltinEngineOptions {
 
 /**
  * The weights-free "preview" engine: animates the template's own mouth from the audio energy and spectrum by
- * warping the lower lip and jaw. Deterministic, CPU only, about a millisecond per frame.
+ * warping the lower lip and jaw. Deterministic, CPU only; a few milliseconds per 720p frame, touching only the
+ * lower face.
  */
 export function createBuiltinEngine(options: BuiltinEngineOptions = {}): LipSyncEngine {
   return {
