@@ -8,7 +8,7 @@ import { melSpectrogram } from '../audio/mel.js';
 import { melWindow, outputFrameCount } from '../audio/melWindows.js';
 import { getEngine } from '../engine/select.js';
 import type { EngineFrame, LipSyncEngine } from '../engine/types.js';
-import { FaceDetector, FaceTracker, type FaceDetection } from '../face/index.js';
+import { boxIou, FaceDetector, FaceTracker, type FaceDetection } from '../face/index.js';
 import { resolveMediaBinaries } from '../media/binaries.js';
 import { ANALYSIS_SAMPLE_RATE, decodeAnalysisAudio } from '../media/decodeAudio.js';
 import { ClipEncoder } from '../media/encode.js';
@@ -63,6 +63,21 @@ async function allOrNothing<T extends readonly unknown[]>(
   } finally {
     parent?.removeEventListener('abort', onParentAbort);
   }
+}
+
+/** The detection that continues the previous main face (best overlap), else the largest; null without faces. */
+function followFace(detections: readonly FaceDetection[], previous: FaceDetection | null): FaceDetection | null {
+  let best: FaceDetection | null = null;
+  let bestScore = -1;
+  for (const face of detections) {
+    const score = previous ? boxIou(previous, face) : face.width * face.height;
+    if (score > bestScore) {
+      best = face;
+      bestScore = score;
+    }
+  }
+  if (previous && bestScore < 0.2) return detections.reduce<FaceDetection | null>((a, f) => (!a || f.width * f.height > a.width * a.height ? f : a), null);
+  return best;
 }
 
 interface PendingFrame {
@@ -196,15 +211,19 @@ export async function renderClip(
       }
     };
 
+    // Where the main face was on the previous frame: the detector looks there first.
+    let searchHint: FaceDetection | null = null;
     for (let index = 0; ; index++) {
       const next = await timed(timings, 'decode', () => frames.next());
       if (next.done) break;
       const { templateIndex, image } = next.value;
       let detections = detectionCache?.get(templateIndex);
       if (!detections) {
-        detections = await timed(timings, 'detect', () => detector.detect(image));
+        const hint = searchHint;
+        detections = await timed(timings, 'detect', () => detector.detectNear(image, hint));
         detectionCache?.set(templateIndex, detections);
       }
+      searchHint = followFace(detections, searchHint);
       awaitingTrack.push({ index, image });
       await accept(tracker.push(index, detections));
     }
