@@ -205,4 +205,16 @@ export const words = {
   },
 
   internalError: 'Something went wrong on my side. Please try again.',
+
+  /** Shown in the platform's command menu. */
+  commandDescriptions: {
+    start: 'How this bot works',
+    help: 'How this bot works',
+    render: 'Render the audio onto every template',
+    clear: 'Forget the audio and templates',
+    list: 'List templates (remove some)',
+    status: 'What is ready and what is rendering',
+    cancel: 'Cancel your running render',
+    history: 'Your recent batches',
+  },
 } as const;

@@ -1,0 +1,91 @@
+import type { Redis } from 'ioredis';
+import { loadBotsConfig } from '../../config/bots.js';
+import { loadConfig } from '../../config/index.js';
+import type { QueueConfig } from '../../config/queue.js';
+import { ConfigError } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import { resolveMediaBinaries } from '../../pipeline/media/binaries.js';
+import { createRedis, RenderQueue, type Service } from '../../queue/index.js';
+import { finishedTtlSeconds } from '../../queue/queue.js';
+import { waitForRedis } from '../../queue/redis.js';
+import type { DownloadLinks } from '../core/delivery.js';
+import { probeInspector } from '../core/inspect.js';
+import { RedisTrackingStore } from '../core/tracking.js';
+import { TelegramBot } from './bot.js';
+
+/** What `lipsync start` hands each service factory (structurally the same as its StartContext). */
+export interface BotServiceContext {
+  queueConfig: QueueConfig;
+  redisUrl(): string | undefined;
+  log: Logger;
+}
+
+export interface TelegramServiceOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Download links from the web server, when it runs; null = attachments only. */
+  links?: DownloadLinks | null;
+  /** Tests: how often queue positions are refreshed, and the album quiet time. */
+  positionRefreshMs?: number;
+  albumQuietMs?: number;
+}
+
+/**
+ * The Telegram bot as a `lipsync start` service, or null when TELEGRAM_BOT_TOKEN is not set.
+ * Settings are read (and validated, naming the variable) when the factory runs.
+ */
+export function createTelegramService(ctx: BotServiceContext, options: TelegramServiceOptions = {}): (Service & { readonly bot: TelegramBot | null }) | null {
+  const env = options.env ?? process.env;
+  const bots = loadBotsConfig(env);
+  const settings = bots.telegram;
+  if (!settings) return null;
+  const app = loadConfig(env);
+  const log = ctx.log.child({ service: 'telegram' });
+  let redis: Redis | null = null;
+  let queue: RenderQueue | null = null;
+  let bot: TelegramBot | null = null;
+  return {
+    name: 'telegram',
+    get bot() {
+      return bot;
+    },
+    async start() {
+      const url = ctx.redisUrl();
+      redis = createRedis(url);
+      redis.on('error', (err) => log.debug({ err }, 'redis connection error'));
+      try {
+        await waitForRedis(redis, 10_000);
+      } catch {
+        throw new ConfigError(`The Telegram bot cannot reach Redis at ${url ?? 'redis://127.0.0.1:6379'}.`);
+      }
+      const config = ctx.queueConfig;
+      queue = new RenderQueue({ redis, config, log });
+      const { ffprobe } = resolveMediaBinaries({ ffmpegPath: app.pipeline.ffmpegPath, ffprobePath: app.pipeline.ffprobePath });
+      bot = new TelegramBot({
+        settings,
+        queue,
+        tracking: new RedisTrackingStore(redis, config.prefix, 'telegram', finishedTtlSeconds(config)),
+        inspector: probeInspector({ ffprobe, timeoutMs: app.pipeline.probeTimeoutMs, limits: app.pipeline.limits }),
+        links: options.links ?? null,
+        limits: {
+          maxClips: config.limits.maxClipsPerBatch,
+          maxAudioSeconds: Math.min(config.limits.maxAudioSeconds, app.pipeline.limits.maxAudioSeconds),
+          maxTemplateSeconds: app.pipeline.limits.maxTemplateSeconds,
+        },
+        tempDir: bots.tempDir,
+        sessionIdleMs: bots.sessionIdleMs,
+        log,
+        ...(options.positionRefreshMs !== undefined ? { positionRefreshMs: options.positionRefreshMs } : {}),
+        ...(options.albumQuietMs !== undefined ? { albumQuietMs: options.albumQuietMs } : {}),
+      });
+      await bot.start();
+    },
+    async stop() {
+      await bot?.stop();
+      await queue?.close();
+      redis?.disconnect();
+      bot = null;
+      queue = null;
+      redis = null;
+    },
+  };
+}

@@ -1,0 +1,106 @@
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from '../errors.js';
+
+const optionalString = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v === '' ? undefined : v));
+
+const optionalUrl = (what: string) =>
+  optionalString.refine((v) => v === undefined || /^https?:\/\/[^\s/]+/.test(v), { message: `expected an http:// or https:// URL (${what})` });
+
+/** Comma-separated Telegram user or chat ids; chat ids of groups are negative. */
+const idList = z
+  .string()
+  .default('')
+  .transform((v, ctx) => {
+    const ids = v
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
+    const bad = ids.filter((id) => !/^-?\d+$/.test(id));
+    if (bad.length > 0) {
+      ctx.addIssue({ code: 'custom', message: `expected numeric user or chat ids separated by commas, e.g. 12345,-1001234567890 (bad: ${bad.join(', ')})` });
+      return z.NEVER;
+    }
+    return ids;
+  });
+
+/** Every setting the chat bots read from the environment. Documented in docs/bots.md. */
+export const botsEnvSchema = z.object({
+  TELEGRAM_BOT_TOKEN: optionalString.refine((v) => v === undefined || /^\d+:[A-Za-z0-9_-]+$/.test(v), {
+    message: 'expected a token from @BotFather, like 123456789:AA… (value not shown)',
+  }),
+  TELEGRAM_API_ROOT: optionalUrl('a local Bot API server, e.g. http://127.0.0.1:8081'),
+  TELEGRAM_EDIT_INTERVAL_MS: z.coerce.number().int().min(0).default(3000),
+  TELEGRAM_MAX_UPLOAD_MB: z.coerce.number().positive().max(2000).default(50),
+  TELEGRAM_MAX_DOWNLOAD_MB: z.coerce.number().positive().max(2000).optional(),
+  TELEGRAM_ALLOWED_IDS: idList,
+  TELEGRAM_WEBHOOK_URL: optionalUrl('the public HTTPS address Telegram posts updates to'),
+  TELEGRAM_WEBHOOK_PORT: z.coerce.number().int().min(1).max(65535).default(8443),
+  TELEGRAM_WEBHOOK_HOST: z.string().trim().min(1).default('0.0.0.0'),
+  TELEGRAM_WEBHOOK_SECRET: optionalString.refine((v) => v === undefined || /^[A-Za-z0-9_-]{1,256}$/.test(v), {
+    message: 'letters, digits, "_" and "-" only, at most 256 characters',
+  }),
+  BOT_TEMP_DIR: optionalString,
+  BOT_SESSION_IDLE_MINUTES: z.coerce.number().positive().default(60),
+});
+
+export interface TelegramSettings {
+  token: string;
+  /** Bot API root; undefined = api.telegram.org. A local Bot API server lifts the file size limits. */
+  apiRoot: string | undefined;
+  editIntervalMs: number;
+  maxUploadBytes: number;
+  maxDownloadBytes: number;
+  /** Users or chats allowed to use the bot; empty = everyone. */
+  allowedIds: string[];
+  webhook: { url: string; port: number; host: string; secretToken: string | undefined } | null;
+}
+
+export interface BotsConfig {
+  /** null when TELEGRAM_BOT_TOKEN is unset: the Telegram bot does not run. */
+  telegram: TelegramSettings | null;
+  tempDir: string;
+  sessionIdleMs: number;
+}
+
+const MB = 1024 * 1024;
+
+/** Reads and validates the bot settings; every problem is reported together, naming the variable. Never echoes the token. */
+export function loadBotsConfig(env: NodeJS.ProcessEnv = process.env): BotsConfig {
+  const parsed = botsEnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const key = issue.path.join('.');
+      const secret = key === 'TELEGRAM_BOT_TOKEN' || key === 'TELEGRAM_WEBHOOK_SECRET';
+      const value = key in env && !secret ? ` (got "${String(env[key])}")` : '';
+      return `  ${key}: ${issue.message}${value}`;
+    });
+    throw new ConfigError(`Invalid bot configuration:\n${lines.join('\n')}\nSee docs/bots.md for every setting.`);
+  }
+  const e = parsed.data;
+  const local = e.TELEGRAM_API_ROOT !== undefined;
+  return {
+    telegram: e.TELEGRAM_BOT_TOKEN
+      ? {
+          token: e.TELEGRAM_BOT_TOKEN,
+          apiRoot: e.TELEGRAM_API_ROOT?.replace(/\/+$/, ''),
+          editIntervalMs: e.TELEGRAM_EDIT_INTERVAL_MS,
+          maxUploadBytes: Math.round(e.TELEGRAM_MAX_UPLOAD_MB * MB),
+          maxDownloadBytes: Math.round((e.TELEGRAM_MAX_DOWNLOAD_MB ?? (local ? 2000 : 20)) * MB),
+          allowedIds: e.TELEGRAM_ALLOWED_IDS,
+          webhook: e.TELEGRAM_WEBHOOK_URL
+            ? { url: e.TELEGRAM_WEBHOOK_URL, port: e.TELEGRAM_WEBHOOK_PORT, host: e.TELEGRAM_WEBHOOK_HOST, secretToken: e.TELEGRAM_WEBHOOK_SECRET }
+            : null,
+        }
+      : null,
+    tempDir: path.resolve(e.BOT_TEMP_DIR ?? path.join(os.tmpdir(), 'lipsync-bots')),
+    sessionIdleMs: Math.round(e.BOT_SESSION_IDLE_MINUTES * 60_000),
+  };
+}
+
+export const botSettingNames = Object.keys(botsEnvSchema.shape);
