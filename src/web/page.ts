@@ -18,7 +18,8 @@ const stageNames: Record<RenderStage, string> = {
   finalize: 'finishing',
 };
 
-function megabytes(bytes: number): string {
+function fileSize(bytes: number): string {
+  if (bytes < 1024 * 1024) return `${Math.max(1, Math.round(bytes / 1024))} KB`;
   return `${(bytes / (1024 * 1024)).toFixed(bytes < 10 * 1024 * 1024 ? 1 : 0)} MB`;
 }
 
@@ -51,7 +52,7 @@ function clipCard(clip: ClipState, input: ResultsPageInput, position: Position |
   const body =
     clip.status === 'done' && clip.output
       ? html`<video controls preload="metadata" playsinline src="${input.links.clipUrl(clip.clipId, linkOptions)}" aria-labelledby="${headingId}"></video>
-<p><a href="${input.links.downloadUrl(clip.clipId, linkOptions)}" download>Download ${label}</a> <span class="muted">(MP4, ${megabytes(clip.output.bytes)})</span></p>`
+<p><a href="${input.links.downloadUrl(clip.clipId, linkOptions)}" download>Download ${label}</a> <span class="muted">(MP4, ${fileSize(clip.output.bytes)})</span></p>`
       : html``;
   return html`<li class="clip" data-clip-id="${clip.clipId}" data-status="${clip.status}">
 <h2 id="${headingId}">${clip.index + 1}. ${label}</h2>
