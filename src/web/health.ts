@@ -40,8 +40,9 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
  * fetch timeouts, lock renewals), so the smallest idle time is the age of its last sign of life.
  */
 export async function workerHeartbeat(queue: RenderQueue): Promise<{ count: number; heartbeatAgeSeconds: number | null }> {
-  const clients = (await queue.queue.getWorkers()) as Record<string, string>[];
-  const idle = clients.map((c) => Number(c.idle)).filter((n) => Number.isFinite(n));
+  // Entries without an idle time are placeholders (e.g. a managed Redis that forbids CLIENT LIST).
+  const clients = ((await queue.queue.getWorkers()) as Record<string, string>[]).filter((c) => Number.isFinite(Number(c.idle)));
+  const idle = clients.map((c) => Number(c.idle));
   const names = new Set(clients.map((c) => c.rawname ?? c.name ?? ''));
   return { count: names.size, heartbeatAgeSeconds: idle.length > 0 ? Math.min(...idle) : null };
 }

@@ -1,5 +1,5 @@
 import rateLimit from '@fastify/rate-limit';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { WebConfig } from '../config/web.js';
 import type { Logger } from '../log.js';
 import type { Storage } from '../queue/index.js';
@@ -32,7 +32,8 @@ export async function buildWebServer(deps: WebServerDeps): Promise<FastifyInstan
   const now = deps.now ?? Date.now;
   const app = Fastify({
     loggerInstance: deps.log.child({ service: 'web' }, { serializers: { req: safeRequestSerializer } }) as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // fastify's own request lines carry the full URL (signatures included); requestLog.ts logs instead.
+    logController: new LogController({ disableRequestLogging: true }),
     // A hop count trusts that many proxies nearest to us (what proxy-addr does for a number).
     trustProxy: typeof deps.config.trustProxy === 'number' ? trustHops(deps.config.trustProxy) : deps.config.trustProxy,
     // Nothing we serve takes a body; a small limit makes junk cheap to refuse.

@@ -66,6 +66,16 @@ describe('batch ZIP', () => {
     expect(await metricValue(w, 'lipsync_web_zip_streams_active')).toBe(0);
   });
 
+  it('HEAD answers with the headers without reading any clip', async () => {
+    await w.addBatch('bhead', [{ template: 'a.mp4' }]);
+    const res = await w.app.inject({ method: 'HEAD', url: pathOf(w.links.zipUrl('bhead')) });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('application/zip');
+    expect(res.rawPayload.length).toBe(0);
+    expect(await metricValue(w, 'lipsync_web_zip_streams_total', '{outcome="finished"}')).toBe(0);
+    expect(await metricValue(w, 'lipsync_web_zip_streams_active')).toBe(0);
+  });
+
   it('skips a clip whose file disappeared instead of failing the whole ZIP', async () => {
     const batch = await w.addBatch('bgone', [{ template: 'a.mp4' }, { template: 'b.mp4' }]);
     await w.storage.remove('outputs', batch.clips[0]!.output!.key);

@@ -6,10 +6,11 @@ import { requireSignature, signedRouteSchema, type SignedParams } from '../signe
 import { streamZip, type ZipEntrySource } from '../zipStream.js';
 import { openClipFile } from './clip.js';
 
-/** GET /b/:id/zip — every finished clip of a batch, zipped on the fly while the client reads. */
+/** GET/HEAD /b/:id/zip — every finished clip of a batch, zipped on the fly while the client reads. */
 export const zipRoutes: FastifyPluginAsync<WebContext> = async (app, ctx) => {
   app.route<SignedParams>({
-    method: 'GET',
+    // HEAD is handled here: fastify's automatic HEAD would build (and throw away) the whole archive.
+    method: ['GET', 'HEAD'],
     url: '/b/:id/zip',
     schema: signedRouteSchema,
     config: { rateLimit: { max: ctx.config.rateLimit.zipsPerMinute, timeWindow: 60_000 } },
@@ -36,6 +37,12 @@ export const zipRoutes: FastifyPluginAsync<WebContext> = async (app, ctx) => {
         throw new HttpError(409, 'Nothing to download yet', 'None of the clips of this batch is finished yet. Try again when at least one is ready.');
       }
 
+      reply
+        .header('Content-Type', 'application/zip')
+        .header('Content-Disposition', contentDisposition('attachment', `lipsync-${batch.batchId}.zip`))
+        .header('Cache-Control', 'private, no-store');
+      if (request.method === 'HEAD') return reply.send();
+
       const ac = new AbortController();
       // 'close' on the response before it finished = the client went away (or the socket broke).
       reply.raw.on('close', () => {
@@ -48,11 +55,7 @@ export const zipRoutes: FastifyPluginAsync<WebContext> = async (app, ctx) => {
           if (outcome !== 'finished') request.log.info({ batchId: batch.batchId, outcome }, 'zip stream stopped');
         },
       });
-      return reply
-        .header('Content-Type', 'application/zip')
-        .header('Content-Disposition', contentDisposition('attachment', `lipsync-${batch.batchId}.zip`))
-        .header('Cache-Control', 'private, no-store')
-        .send(archive);
+      return reply.send(archive);
     },
   });
 };
