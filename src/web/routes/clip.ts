@@ -84,8 +84,8 @@ export const clipRoutes: FastifyPluginAsync<WebContext> = async (app, ctx) => {
         const length = file.size === 0 ? 0 : end - start + 1;
         if (range.kind === 'partial') reply.code(206).header('Content-Range', `bytes ${start}-${end}/${file.size}`);
         reply.header('Content-Length', String(length));
-        ctx.metrics.downloadStarted('clip');
         if (request.method === 'HEAD' || length === 0) return reply.send();
+        ctx.metrics.downloadStarted('clip');
         // The stream owns the descriptor from here (autoClose), so a file removed meanwhile still reads whole.
         const stream = file.fh.createReadStream({ start, end });
         handedOver = true;
