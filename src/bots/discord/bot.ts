@@ -1,0 +1,163 @@
+import { mkdir } from 'node:fs/promises';
+import { ApplicationFlagsBitField, Client, Events, GatewayIntentBits, Partials, Routes, type RateLimitData } from 'discord.js';
+import { ConfigError } from '../../errors.js';
+import type { DiscordSettings } from '../../config/discord.js';
+import type { Logger } from '../../log.js';
+import { ConversationCore, type CoreLimits } from '../core/conversation.js';
+import type { QueuePort } from '../core/batches.js';
+import type { Clock } from '../core/clock.js';
+import { systemClock } from '../core/clock.js';
+import type { DownloadLinks } from '../core/delivery.js';
+import type { MediaInspector } from '../core/inspect.js';
+import type { TrackingStore } from '../core/tracking.js';
+import { registerCommands } from './commands.js';
+import { EphemeralScope } from './ephemeral.js';
+import { translateError } from './errors.js';
+import { handleInteraction, type InteractionDeps } from './interactions.js';
+import { handleMessage } from './messages.js';
+import { DiscordPlatform } from './platform.js';
+import { UploadLimits } from './uploadLimits.js';
+import { discordWords } from './wording.js';
+
+export interface DiscordBotDeps {
+  settings: DiscordSettings;
+  queue: QueuePort;
+  tracking: TrackingStore;
+  inspector: MediaInspector;
+  links: DownloadLinks | null;
+  limits: CoreLimits;
+  tempDir: string;
+  sessionIdleMs?: number;
+  positionRefreshMs?: number;
+  clock?: Clock;
+  log: Logger;
+}
+
+/** Discord's largest upload (boosted servers); the per-channel limit is checked when sending. */
+const MAX_UPLOAD_BYTES = 500 * 1024 * 1024;
+const TEXT_LIMIT = 2000;
+
+/** Status edits: a 429 comes back to the core's edit scheduler (which coalesces) instead of being slept on here. */
+function rejectEditRateLimits(data: RateLimitData): boolean {
+  return data.method.toUpperCase() === 'PATCH' && data.route.startsWith('/channels/:id/messages');
+}
+
+/**
+ * The Discord bot: a discord.js Client (gateway + REST, both pointed at DISCORD_API_ROOT when set) translating
+ * slash commands, buttons and thread messages for the platform-neutral ConversationCore.
+ */
+export class DiscordBot {
+  readonly client: Client;
+  readonly core: ConversationCore;
+  readonly platform: DiscordPlatform;
+  readonly uploads: UploadLimits;
+  private readonly conversations = new Set<string>();
+  private readonly pending = new Set<Promise<void>>();
+
+  constructor(private readonly deps: DiscordBotDeps) {
+    const s = deps.settings;
+    const intents = [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.DirectMessages];
+    if (s.conversation) intents.push(GatewayIntentBits.MessageContent);
+    this.client = new Client({
+      intents,
+      partials: [Partials.Channel],
+      rest: { ...(s.apiRoot ? { api: s.apiRoot } : {}), rejectOnRateLimit: rejectEditRateLimits },
+    });
+    this.client.rest.setToken(s.token);
+    this.uploads = new UploadLimits(s.defaultUploadBytes);
+    const ephemeral = new EphemeralScope();
+    const clock = deps.clock ?? systemClock;
+    this.platform = new DiscordPlatform({
+      rest: this.client.rest,
+      token: s.token,
+      limits: { uploadBytes: MAX_UPLOAD_BYTES, downloadBytes: s.maxDownloadBytes, downloadLimitLiftable: false, editIntervalMs: s.editIntervalMs, maxTextLength: TEXT_LIMIT },
+      uploads: this.uploads,
+      ephemeral,
+      statusMaxAgeMs: s.statusMaxAgeMs,
+      clock,
+    });
+    this.core = new ConversationCore({
+      platform: this.platform,
+      queue: deps.queue,
+      tracking: deps.tracking,
+      inspector: deps.inspector,
+      links: deps.links,
+      limits: deps.limits,
+      tempDir: deps.tempDir,
+      log: deps.log,
+      clock,
+      command: (name) => (name === 'audio' ? '"audio" as the message text' : `/lipsync-${name}`),
+      ...(deps.sessionIdleMs !== undefined ? { sessionIdleMs: deps.sessionIdleMs } : {}),
+      ...(deps.positionRefreshMs !== undefined ? { positionRefreshMs: deps.positionRefreshMs } : {}),
+    });
+    const interactionDeps: InteractionDeps = {
+      rest: this.client.rest,
+      core: this.core,
+      platform: this.platform,
+      queue: deps.queue,
+      tracking: deps.tracking,
+      inspector: deps.inspector,
+      uploads: this.uploads,
+      limits: deps.limits,
+      tempDir: deps.tempDir,
+      conversation: s.conversation,
+      conversations: this.conversations,
+      access: { guilds: s.allowedGuilds, roles: s.allowedRoles },
+      ephemeral,
+      log: deps.log,
+    };
+    this.client.on(Events.InteractionCreate, (i) => this.track(handleInteraction(interactionDeps, i)));
+    this.client.on(Events.MessageCreate, (m) =>
+      this.track(handleMessage({ core: this.core, access: interactionDeps.access, botUserId: () => this.client.user?.id, conversations: this.conversations, log: deps.log }, m)),
+    );
+    this.client.on(Events.Error, (err) => deps.log.error({ err: translateError(err, s.token) }, 'discord client error'));
+  }
+
+  /** Checks the intents, registers the commands (when asked), logs in, then resumes running batches. */
+  async start(): Promise<void> {
+    const s = this.deps.settings;
+    await mkdir(this.deps.tempDir, { recursive: true });
+    try {
+      if (s.conversation) await this.checkMessageContentIntent();
+      if (s.registerOnStart) {
+        const n = await registerCommands(this.client.rest, s.applicationId, s.guildId, this.deps.limits.maxClips);
+        this.deps.log.info({ commands: n, guildId: s.guildId ?? 'global' }, 'slash commands registered');
+      }
+      const ready = new Promise<void>((resolve) => this.client.once(Events.ClientReady, () => resolve()));
+      await this.client.login(s.token);
+      await ready;
+    } catch (err) {
+      await this.client.destroy().catch(() => undefined);
+      if (err instanceof ConfigError) throw err;
+      if (err instanceof Error && /disallowed intents/i.test(err.message)) throw new ConfigError(discordWords.messageContentIntentHint);
+      throw translateError(err, s.token);
+    }
+    await this.core.start();
+    this.deps.log.info({ user: this.client.user?.tag }, 'discord bot ready');
+  }
+
+  async stop(): Promise<void> {
+    await Promise.allSettled([...this.pending]);
+    await this.core.stop();
+    await this.client.destroy();
+  }
+
+  /** Resolves once every interaction and message handled so far is done (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  }
+
+  private track(p: Promise<void>): void {
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p));
+  }
+
+  /** Without the Message Content intent the gateway would send empty messages: fail early with the fix. */
+  private async checkMessageContentIntent(): Promise<void> {
+    const app = (await this.client.rest.get(Routes.currentApplication())) as { flags?: number };
+    const flags = new ApplicationFlagsBitField(app.flags ?? 0);
+    if (!flags.any(ApplicationFlagsBitField.Flags.GatewayMessageContent | ApplicationFlagsBitField.Flags.GatewayMessageContentLimited)) {
+      throw new ConfigError(discordWords.messageContentIntentHint);
+    }
+  }
+}
