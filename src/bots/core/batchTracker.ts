@@ -46,6 +46,8 @@ export class BatchTracker {
     public view: BatchView,
     public ref: MessageRef,
     readonly ownerUserId: string,
+    /** Put before the progress text, e.g. the user's name in groups. */
+    private readonly prefix: string,
     private readonly deps: TrackerDeps,
   ) {
     this.scheduler = new EditScheduler((m) => this.show(m), {
@@ -62,7 +64,7 @@ export class BatchTracker {
   /** The content the progress message should show now. */
   content(): OutgoingMessage {
     const footer = this.view.finished && !this.deps.links ? `\n\n${words.noLinksNote}` : '';
-    const text = renderProgress(this.view, this.deps.platform.limits.maxTextLength - footer.length) + footer;
+    const text = this.prefix + renderProgress(this.view, this.deps.platform.limits.maxTextLength - footer.length - this.prefix.length) + footer;
     return { text, keyboard: isCancellable(this.view) ? cancelKeyboard(this.batchId) : [] };
   }
 
@@ -158,7 +160,7 @@ export class BatchTracker {
         await this.scheduler.idle();
         const s = summarize(this.view);
         if (links && s.done > 0 && (await tracking.claim(`final:${this.batchId}`))) {
-          await withRetryAfter(clock, () => platform.sendText(this.ref, { text: words.batchLink(links.batchUrl(this.batchId)) }));
+          await withRetryAfter(clock, () => platform.sendText(this.ref, { text: words.batchLinks(links.batchUrl(this.batchId), links.zipUrl(this.batchId)) }));
         }
         await tracking.untrack(this.batchId);
       } catch (err) {

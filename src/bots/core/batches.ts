@@ -22,18 +22,19 @@ export interface BatchRegistryDeps {
 }
 
 /** What the bot writes into a batch's replyTo: enough to find its progress message again after a restart. */
-export function replyToOf(platform: string, ref: MessageRef, userId: string): Record<string, string> {
-  return { platform, chatId: ref.chatId, messageId: ref.messageId, userId, ...(ref.threadId ? { threadId: ref.threadId } : {}) };
+export function replyToOf(platform: string, ref: MessageRef, userId: string, prefix: string): Record<string, string> {
+  return { platform, chatId: ref.chatId, messageId: ref.messageId, userId, prefix, ...(ref.threadId ? { threadId: ref.threadId } : {}) };
 }
 
-function refFromState(platform: string, state: BatchState): { ref: MessageRef; userId: string } | null {
+function refFromState(platform: string, state: BatchState): { ref: MessageRef; userId: string; prefix: string } | null {
   const r = state.replyTo;
   if (!r || r.platform !== platform) return null;
   const chatId = r.chatId;
   const messageId = r.messageId;
   if ((typeof chatId !== 'string' && typeof chatId !== 'number') || (typeof messageId !== 'string' && typeof messageId !== 'number')) return null;
   const threadId = typeof r.threadId === 'string' || typeof r.threadId === 'number' ? String(r.threadId) : undefined;
-  return { ref: { chatId: String(chatId), messageId: String(messageId), ...(threadId ? { threadId } : {}) }, userId: state.owner.userId };
+  const prefix = typeof r.prefix === 'string' ? r.prefix : '';
+  return { ref: { chatId: String(chatId), messageId: String(messageId), ...(threadId ? { threadId } : {}) }, userId: state.owner.userId, prefix };
 }
 
 /**
@@ -77,9 +78,9 @@ export class BatchRegistry {
     return this.all().filter((t) => t.ownerUserId === userId && t.ref.chatId === chatId && t.ref.threadId === threadId && !t.view.finished);
   }
 
-  /** Starts following a batch just submitted; `shown` is what its message shows now. */
-  async add(view: BatchView, ref: MessageRef, userId: string): Promise<BatchTracker> {
-    const tracker = this.create(view, ref, userId);
+  /** Starts following a batch just submitted. */
+  async add(view: BatchView, ref: MessageRef, userId: string, prefix: string): Promise<BatchTracker> {
+    const tracker = this.create(view, ref, userId, prefix);
     tracker.refresh();
     await this.deps.tracking.track(view.batchId);
     const state = await this.deps.queue.getBatch(view.batchId);
@@ -87,8 +88,8 @@ export class BatchRegistry {
     return tracker;
   }
 
-  private create(view: BatchView, ref: MessageRef, userId: string): BatchTracker {
-    const tracker = new BatchTracker(view, ref, userId, {
+  private create(view: BatchView, ref: MessageRef, userId: string, prefix: string): BatchTracker {
+    const tracker = new BatchTracker(view, ref, userId, prefix, {
       ...this.deps,
       onFinished: (id) => {
         if (this.trackers.get(id) === tracker) this.trackers.delete(id);
@@ -117,7 +118,7 @@ export class BatchRegistry {
       }
       log.info({ batchId: id }, 'resuming progress of a batch');
       await tracking.track(id);
-      const tracker = this.create({ batchId: id, audio: state.audio, clips: [], finished: false, cancelRequested: false }, found.ref, found.userId);
+      const tracker = this.create({ batchId: id, audio: state.audio, clips: [], finished: false, cancelRequested: false }, found.ref, found.userId, found.prefix);
       tracker.load(state);
     }
   }

@@ -226,7 +226,7 @@ export class ConversationCore {
           audio: { path: audio.path, label: audio.label },
           videos: templates.map((t) => ({ path: t.path, label: t.label })),
           audioSeconds: audio.seconds,
-          replyTo: replyToOf(this.platform.name, ref, ctx.userId),
+          replyTo: replyToOf(this.platform.name, ref, ctx.userId, words.greetingPrefix(ctx.userName, ctx.isGroup)),
         });
       } catch (err) {
         endSubmit(s.state, null);
@@ -236,13 +236,13 @@ export class ConversationCore {
       }
       await this.dropFiles(endSubmit(s.state, templates));
       await this.deps.tracking.addHistory(this.key(ctx), result.batchId);
-      await this.batches.add(viewFromSubmit(result, audio.label), ref, ctx.userId);
+      await this.batches.add(viewFromSubmit(result, audio.label), ref, ctx.userId, words.greetingPrefix(ctx.userName, ctx.isGroup));
     });
   }
 
   private async status(ctx: ChatContext): Promise<void> {
     const running = this.batches.runningFor(ctx.userId, ctx.address.chatId, ctx.address.threadId);
-    for (const t of running) await this.reply(ctx, renderProgress(t.view, this.platform.limits.maxTextLength));
+    for (const t of running) await this.reply(ctx, renderProgress(t.view, this.platform.limits.maxTextLength - 100));
     const s = this.sessions.peek(this.key(ctx));
     const st = s?.state;
     if (st && (st.audio || st.templates.length > 0)) {

@@ -2,6 +2,7 @@ import type { Logger } from '../../log.js';
 import { sleep, type Clock } from './clock.js';
 import type { ChatAddress, ChatPlatform, OutgoingMessage, VideoUpload } from './platform.js';
 import { RateLimitedError, UploadTooLargeError } from './platform.js';
+import { recordDelivery } from '../../web/metrics.js';
 import { words } from './wording.js';
 
 /**
@@ -10,7 +11,19 @@ import { words } from './wording.js';
  */
 export interface DownloadLinks {
   clipUrl(batchId: string, clipId: string): string;
+  /** The batch's results page. */
   batchUrl(batchId: string): string;
+  /** Every finished clip in one ZIP. */
+  zipUrl(batchId: string): string;
+}
+
+/** DownloadLinks on the web server's signer (src/web createLinkSigner). */
+export function linksFromSigner(signer: { clipUrl(clipId: string): string; batchUrl(batchId: string): string; zipUrl(batchId: string): string }): DownloadLinks {
+  return {
+    clipUrl: (_batchId, clipId) => signer.clipUrl(clipId),
+    batchUrl: (batchId) => signer.batchUrl(batchId),
+    zipUrl: (batchId) => signer.zipUrl(batchId),
+  };
 }
 
 export type DeliveryPlan = { kind: 'attachment' } | { kind: 'link'; url: string } | { kind: 'unavailable' };
@@ -66,20 +79,23 @@ export async function deliverClip(deps: DeliverDeps, to: ChatAddress, clip: Clip
       void platform.showActivity?.(to, 'upload_video').catch(() => undefined);
       try {
         await withRetryAfter(clock, () => platform.sendVideo(to, upload));
+        recordDelivery(platform.name, 'upload');
         return true;
       } catch (err) {
         if (!(err instanceof UploadTooLargeError)) throw err;
         const url = links?.clipUrl(clip.batchId, clip.clipId);
         await text({ text: url ? words.clipLink(clip.index, clip.template, url) : words.clipRefusedTooLarge(clip.index, clip.template, clip.bytes) });
-        return true;
+        if (url) recordDelivery(platform.name, 'link');
+        return url !== undefined;
       }
     }
     if (plan.kind === 'link') {
       await text({ text: words.clipLink(clip.index, clip.template, plan.url) });
+      recordDelivery(platform.name, 'link');
       return true;
     }
     await text({ text: words.clipTooLargeNoLink(clip.index, clip.template, clip.bytes, platform.limits.uploadBytes) });
-    return true;
+    return false;
   } catch (err) {
     log.error({ err, clipId: clip.clipId }, 'clip delivery failed');
     await text({ text: words.clipSendFailed(clip.index, clip.template) }).catch(() => undefined);

@@ -3,7 +3,7 @@ export { ConversationCore, type ConversationDeps, type CoreLimits } from './conv
 export * from './platform.js';
 export * from './incoming.js';
 export { systemClock, type Clock } from './clock.js';
-export { type DownloadLinks, planDelivery } from './delivery.js';
+export { type DownloadLinks, planDelivery, linksFromSigner } from './delivery.js';
 export { probeInspector, type MediaInspector } from './inspect.js';
 export { RedisTrackingStore, MemoryTrackingStore, type TrackingStore } from './tracking.js';
 export { type QueuePort } from './batches.js';

@@ -8,7 +8,9 @@ import { resolveMediaBinaries } from '../../pipeline/media/binaries.js';
 import { createRedis, RenderQueue, type Service } from '../../queue/index.js';
 import { finishedTtlSeconds } from '../../queue/queue.js';
 import { waitForRedis } from '../../queue/redis.js';
-import type { DownloadLinks } from '../core/delivery.js';
+import { linksFromSigner, type DownloadLinks } from '../core/delivery.js';
+import { loadWebConfig } from '../../config/web.js';
+import { createLinkSigner } from '../../web/links.js';
 import { probeInspector } from '../core/inspect.js';
 import { RedisTrackingStore } from '../core/tracking.js';
 import { TelegramBot } from './bot.js';
@@ -22,11 +24,21 @@ export interface BotServiceContext {
 
 export interface TelegramServiceOptions {
   env?: NodeJS.ProcessEnv;
-  /** Download links from the web server, when it runs; null = attachments only. */
+  /**
+   * Download links. Default: signed with the web server's settings when LINK_SECRET is set (see docs/web.md),
+   * else none (attachments only, and the bot says so).
+   */
   links?: DownloadLinks | null;
   /** Tests: how often queue positions are refreshed, and the album quiet time. */
   positionRefreshMs?: number;
   albumQuietMs?: number;
+}
+
+/** Links signed like the web server's, when a shared LINK_SECRET makes them verifiable there. */
+export function defaultLinks(env: NodeJS.ProcessEnv): DownloadLinks | null {
+  if (!env.LINK_SECRET?.trim()) return null;
+  const web = loadWebConfig(env);
+  return linksFromSigner(createLinkSigner({ secret: web.linkSecret, ttlSeconds: web.linkTtlSeconds, publicUrl: web.publicUrl }));
 }
 
 /**
@@ -39,6 +51,7 @@ export function createTelegramService(ctx: BotServiceContext, options: TelegramS
   const settings = bots.telegram;
   if (!settings) return null;
   const app = loadConfig(env);
+  const links = options.links !== undefined ? options.links : defaultLinks(env);
   const log = ctx.log.child({ service: 'telegram' });
   let redis: Redis | null = null;
   let queue: RenderQueue | null = null;
@@ -65,7 +78,7 @@ export function createTelegramService(ctx: BotServiceContext, options: TelegramS
         queue,
         tracking: new RedisTrackingStore(redis, config.prefix, 'telegram', finishedTtlSeconds(config)),
         inspector: probeInspector({ ffprobe, timeoutMs: app.pipeline.probeTimeoutMs, limits: app.pipeline.limits }),
-        links: options.links ?? null,
+        links,
         limits: {
           maxClips: config.limits.maxClipsPerBatch,
           maxAudioSeconds: Math.min(config.limits.maxAudioSeconds, app.pipeline.limits.maxAudioSeconds),
