@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { settingNames } from '../../src/config/index.js';
 import { queueSettingNames } from '../../src/config/queue.js';
+import { webSettingNames } from '../../src/config/web.js';
 
 const documented = new Set(
   readFileSync(path.resolve(import.meta.dirname, '../../.env.example'), 'utf8')
@@ -13,7 +14,7 @@ const documented = new Set(
 
 describe('.env.example', () => {
   it('documents every setting the service reads', () => {
-    const missing = [...settingNames, ...queueSettingNames].filter((name) => !documented.has(name));
+    const missing = [...settingNames, ...queueSettingNames, ...webSettingNames].filter((name) => !documented.has(name));
     expect(missing).toEqual([]);
   });
 });

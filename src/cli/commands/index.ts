@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import * as render from './render.js';
 import * as start from './start.js';
 import * as submit from './submit.js';
+import * as web from './web.js';
 import * as worker from './worker.js';
 
 /** Each CLI sub-command lives in its own file and registers itself on the root program. */
@@ -9,4 +10,4 @@ export interface CommandModule {
   register(program: Command): void;
 }
 
-export const commandModules: CommandModule[] = [render, submit, worker, start];
+export const commandModules: CommandModule[] = [render, submit, worker, web, start];

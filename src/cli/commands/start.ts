@@ -1,13 +1,16 @@
 import type { Command } from 'commander';
 import { loadQueueConfig, type QueueConfig } from '../../config/queue.js';
+import { loadWebConfig, type WebConfig } from '../../config/web.js';
 import { ConfigError } from '../../errors.js';
 import { logger, type Logger } from '../../log.js';
 import { ensureRedis, type RedisEndpoint } from '../../queue/redisServer.js';
 import { ServiceGroup, stopOnSignals, type Service } from '../../queue/services.js';
 import { workerService } from '../../queue/workerService.js';
+import { createWebService } from '../../web/service.js';
 
 export interface StartContext {
   queueConfig: QueueConfig;
+  webConfig: WebConfig;
   /** The Redis URL in use once the redis service has started (also exported as REDIS_URL for in-process services). */
   redisUrl(): string | undefined;
   log: Logger;
@@ -20,7 +23,10 @@ export type ServiceFactory = (ctx: StartContext) => Service | null;
  * Everything `lipsync start` runs, in start order (stopped in reverse). The web server and the bots append
  * their factories here; Redis always comes first.
  */
-export const startServices: ServiceFactory[] = [(ctx) => workerService(ctx.queueConfig, ctx.redisUrl, ctx.log)];
+export const startServices: ServiceFactory[] = [
+  (ctx) => workerService(ctx.queueConfig, ctx.redisUrl, ctx.log),
+  (ctx) => createWebService({ config: ctx.webConfig, queueConfig: ctx.queueConfig, redisUrl: ctx.redisUrl, log: ctx.log }),
+];
 
 function redisService(config: QueueConfig, log: Logger, onUrl: (url: string) => void): Service {
   let endpoint: RedisEndpoint | null = null;
@@ -41,8 +47,10 @@ function redisService(config: QueueConfig, log: Logger, onUrl: (url: string) => 
 export async function runStart(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const log = logger();
   const queueConfig = loadQueueConfig(env);
+  // Loaded before Redis starts so a missing LINK_SECRET fails at once.
+  const webConfig = loadWebConfig(env);
   let url = queueConfig.redis.url;
-  const ctx: StartContext = { queueConfig, redisUrl: () => url, log };
+  const ctx: StartContext = { queueConfig, webConfig, redisUrl: () => url, log };
   const redis = redisService(queueConfig, log, (u) => {
     url = u;
     env.REDIS_URL = u;
