@@ -1,4 +1,4 @@
-import { ConfigError } from '../errors.js';
+import { parseEnv } from './env.js';
 import { envSchema, type EngineName, type LoopMode } from './schema.js';
 
 export type { EngineName, LoopMode };
@@ -49,16 +49,7 @@ export interface AppConfig {
 
 /** Reads and validates the environment once; every problem is reported together, naming the variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => {
-      const key = issue.path.join('.');
-      const value = key in env ? ` (got "${String(env[key])}")` : '';
-      return `  ${key}: ${issue.message}${value}`;
-    });
-    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}\nSee .env.example for every setting.`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(envSchema, env, 'configuration', '.env.example');
   return {
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,

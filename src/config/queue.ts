@@ -1,15 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { ConfigError } from '../errors.js';
-
-const positiveInt = z.coerce.number().int().positive();
-const nonNegativeInt = z.coerce.number().int().min(0);
-const positiveNumber = z.coerce.number().positive();
-const optionalString = z
-  .string()
-  .trim()
-  .optional()
-  .transform((v) => (v === '' ? undefined : v));
+import { nonNegativeInt, optionalString, parseEnv, positiveInt, positiveNumber } from './env.js';
 
 /** An admin is named "platform:userId", e.g. "telegram:12345" or "discord:81234567890". */
 const adminIds = z
@@ -113,16 +104,7 @@ export interface QueueConfig {
 
 /** Reads and validates the queue settings; every problem is reported together, naming the variable. */
 export function loadQueueConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): QueueConfig {
-  const parsed = queueEnvSchema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => {
-      const key = issue.path.join('.');
-      const value = key in env ? ` (got "${String(env[key])}")` : '';
-      return `  ${key}: ${issue.message}${value}`;
-    });
-    throw new ConfigError(`Invalid queue configuration:\n${lines.join('\n')}\nSee docs/queue.md for every setting.`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(queueEnvSchema, env, 'queue configuration', 'docs/queue.md');
   return {
     redis: { url: e.REDIS_URL, embedded: e.REDIS_EMBEDDED, serverPath: e.REDIS_SERVER_PATH },
     dataDir: path.resolve(cwd, e.DATA_DIR),

@@ -1,12 +1,6 @@
 import { z } from 'zod';
 
-const seconds = z.coerce.number().positive();
-const positiveInt = z.coerce.number().int().positive();
-const optionalPath = z
-  .string()
-  .trim()
-  .optional()
-  .transform((v) => (v === '' ? undefined : v));
+import { optionalString as optionalPath, positiveInt, positiveNumber as seconds } from './env.js';
 
 export const loopModes = ['pingpong', 'loop', 'freeze'] as const;
 export type LoopMode = (typeof loopModes)[number];

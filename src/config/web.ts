@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
+import { flag, optionalString, parseEnv } from './env.js';
 
 const units: Record<string, number> = { s: 1, m: 60, h: 3_600, d: 86_400, w: 604_800 };
 
@@ -21,18 +22,6 @@ const MIN_TTL = 60;
 const MAX_TTL = 366 * 86_400;
 export const MIN_SECRET_LENGTH = 32;
 
-const flag = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .default('')
-  .refine((v) => ['', '0', '1', 'true', 'false', 'yes', 'no'].includes(v), { message: 'expected 1/0, true/false or yes/no' })
-  .transform((v) => v === '1' || v === 'true' || v === 'yes');
-
-const optionalString = z
-  .string()
-  .optional()
-  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
 
 /** Every setting the download server reads from the environment. Documented in docs/web.md. */
 export const webEnvSchema = z.object({
@@ -102,17 +91,7 @@ export interface WebConfig {
 
 /** Reads and validates the web settings; every problem is reported together, naming the variable. */
 export function loadWebConfig(env: NodeJS.ProcessEnv = process.env): WebConfig {
-  const parsed = webEnvSchema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => {
-      const key = issue.path.join('.');
-      // Never echo the secret back.
-      const value = key in env && key !== 'LINK_SECRET' ? ` (got "${String(env[key])}")` : '';
-      return `  ${key}: ${issue.message}${value}`;
-    });
-    throw new ConfigError(`Invalid web configuration:\n${lines.join('\n')}\nSee docs/web.md for every setting.`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(webEnvSchema, env, 'web configuration', 'docs/web.md');
   const dev = e.WEB_DEV || e.NODE_ENV === 'development';
   if (e.LINK_SECRET === undefined && !dev) {
     throw new ConfigError(

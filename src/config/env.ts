@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { ConfigError } from '../errors.js';
+
+/** Building blocks shared by every settings schema (pipeline, queue, web, bots). */
+export const positiveInt = z.coerce.number().int().positive();
+export const nonNegativeInt = z.coerce.number().int().min(0);
+export const positiveNumber = z.coerce.number().positive();
+
+/** An optional string where an empty value (`FOO=` in .env) means "not set". */
+export const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+/** 1/0, true/false, yes/no; unset is false. */
+export const flag = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .default('')
+  .refine((v) => ['', '0', '1', 'true', 'false', 'yes', 'no'].includes(v), { message: 'expected 1/0, true/false or yes/no' })
+  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+
+/** Values of these settings are never repeated in error messages. */
+const SECRET_NAME = /SECRET|TOKEN|PASSWORD|KEY/;
+
+/**
+ * Validates the environment against `schema`. Every problem is reported together, naming the variable and the
+ * value it had (except secrets), and pointing at the document that lists the settings.
+ */
+export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv, what: string, docs: string): z.infer<S> {
+  const parsed = schema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((issue) => {
+    const key = issue.path.join('.');
+    const value = key in env && !SECRET_NAME.test(key) ? ` (got "${String(env[key])}")` : '';
+    return `  ${key}: ${issue.message}${value}`;
+  });
+  throw new ConfigError(`Invalid ${what}:\n${lines.join('\n')}\nSee ${docs} for every setting.`);
+}
