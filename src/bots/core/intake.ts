@@ -88,7 +88,8 @@ async function fetchAndCheck(deps: IntakeDeps, file: IncomingFile, dest: string,
     }
     return await inspector.template(dest, label);
   } catch (err) {
-    if (isInputError(err)) return capitalize(err.message);
+    // The pipeline words its errors for chat users; only a leading file name keeps its own case.
+    if (isInputError(err)) return err.message.startsWith(label) ? err.message : capitalize(err.message);
     log.error({ err }, 'probing an upload failed');
     return words.internalError;
   }

@@ -30,6 +30,11 @@ describe('telegram bot: conversation', () => {
     expect(big.text).toContain('local Bot API server');
     expect(tg.calls.filter((c) => c.method === 'getFile')).toHaveLength(0);
 
+    // A video sent with /audio is used for its sound: this one has none, which the probe explains before queueing.
+    const media = await makeInputs(path.join(h.q.dir, 'in'));
+    await tg.sendMedia(alice, chat, 'video', { file: media.video(1), fileName: 'silent.mp4', mimeType: 'video/mp4' }, { caption: '/audio' });
+    await h.waitMessage(chat, /^silent\.mp4 has no sound track to use as the audio\./);
+
     tg.sendText(alice, chat, '/help');
     await h.waitMessage(chat, /1\) Send an audio/);
     expect(tg.allBotText()).not.toContain(tg.token);

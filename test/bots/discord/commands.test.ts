@@ -1,0 +1,44 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { PORTRAIT } from '../../support/media.js';
+import { ana, DiscordWorld, until } from './harness.js';
+
+describe('discord bot against the fake gateway and REST', () => {
+  let w: DiscordWorld | undefined;
+  afterEach(async () => {
+    await w?.close();
+    w = undefined;
+  });
+
+  it('logs in through GET /gateway/bot, registers the commands in the guild, and never sends the token elsewhere', async () => {
+    w = await DiscordWorld.create('login');
+    await w.startBot();
+    expect(w.discord.identifies).toHaveLength(1);
+    expect(w.discord.identifies[0]!.intents & (1 << 15)).not.toBe(0);
+    const put = w.discord.commands[0]!;
+    expect(put.route).toBe(`/applications/${w.discord.applicationId}/guilds/${w.discord.guildId}/commands`);
+    const names = (put.body as { name: string }[]).map((c) => c.name);
+    expect(names).toEqual(['lipsync', 'lipsync-history', 'lipsync-status', 'lipsync-cancel']);
+    const lipsync = (put.body as { name: string; options: { name: string; type: number }[] }[])[0]!;
+    expect(lipsync.options.filter((o) => o.type === 11).map((o) => o.name)).toEqual(['audio', 'video', ...Array.from({ length: 9 }, (_, i) => `video${i + 2}`)]);
+  });
+
+  it('fails with a clear hint when the Message Content intent is not enabled', async () => {
+    w = await DiscordWorld.create('intent');
+    w.discord.appFlags = 0;
+    await expect(w.startBot()).rejects.toThrow(/Message Content intent.*DISCORD_CONVERSATION=off/s);
+  });
+
+  it('refuses an unsupported attachment ephemerally and queues nothing', async () => {
+    w = await DiscordWorld.create('unsupported');
+    await w.startBot();
+    const audio = await w.discord.attachment({ name: 'notes.txt', data: Buffer.from('hello') });
+    const video = await w.discord.attachment(PORTRAIT);
+    const rec = w.discord.slash({ user: ana, name: 'lipsync', attachments: { audio, video } });
+    const refusal = await until('an ephemeral refusal', () => rec.followUps.find((f) => f.interaction?.ephemeral));
+    expect(refusal.content).toMatch(/notes\.txt.*not something I can use/);
+    expect(rec.callbacks[0]!.type).toBe(5);
+    await until('the public reply removed', () => rec.original?.deleted);
+    expect(w.discord.threads.size).toBe(0);
+    expect(await w.q.queue.listActiveBatches()).toHaveLength(0);
+  });
+});
