@@ -160,7 +160,7 @@ export class BatchTracker {
         await this.scheduler.idle();
         const s = summarize(this.view);
         if (links && s.done > 0 && (await tracking.claim(`final:${this.batchId}`))) {
-          await withRetryAfter(clock, () => platform.sendText(this.ref, { text: words.batchLinks(links.batchUrl(this.batchId), links.zipUrl(this.batchId)) }));
+          await withRetryAfter(clock, () => platform.sendText(this.ref, { text: words.batchLinks(links.batchUrl(this.batchId), links.zipUrl?.(this.batchId)) }));
         }
         await tracking.untrack(this.batchId);
       } catch (err) {

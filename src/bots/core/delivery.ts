@@ -13,8 +13,8 @@ export interface DownloadLinks {
   clipUrl(batchId: string, clipId: string): string;
   /** The batch's results page. */
   batchUrl(batchId: string): string;
-  /** Every finished clip in one ZIP. */
-  zipUrl(batchId: string): string;
+  /** Every finished clip in one ZIP (optional: without it only the page is linked). */
+  zipUrl?(batchId: string): string;
 }
 
 /** DownloadLinks on the web server's signer (src/web createLinkSigner). */

@@ -150,8 +150,8 @@ export const words = {
     return `${index + 1}. ${shortLabel(template)} is ready but I couldn't send it. Try /history later.`;
   },
 
-  batchLinks(pageUrl: string, zipUrl: string): string {
-    return `All clips of this batch: ${pageUrl}\nEverything as one ZIP: ${zipUrl}`;
+  batchLinks(pageUrl: string, zipUrl: string | undefined): string {
+    return `All clips of this batch: ${pageUrl}${zipUrl ? `\nEverything as one ZIP: ${zipUrl}` : ''}`;
   },
 
   noLinksNote: 'Clips are delivered here as attachments only (no download server is configured).',
