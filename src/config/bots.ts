@@ -1,13 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { ConfigError } from '../errors.js';
-
-const optionalString = z
-  .string()
-  .trim()
-  .optional()
-  .transform((v) => (v === '' ? undefined : v));
+import { optionalString, parseEnv } from './env.js';
 
 const optionalUrl = (what: string) =>
   optionalString.refine((v) => v === undefined || /^https?:\/\/[^\s/]+/.test(v), { message: `expected an http:// or https:// URL (${what})` });
@@ -72,17 +66,7 @@ const MB = 1024 * 1024;
 
 /** Reads and validates the bot settings; every problem is reported together, naming the variable. Never echoes the token. */
 export function loadBotsConfig(env: NodeJS.ProcessEnv = process.env): BotsConfig {
-  const parsed = botsEnvSchema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => {
-      const key = issue.path.join('.');
-      const secret = key === 'TELEGRAM_BOT_TOKEN' || key === 'TELEGRAM_WEBHOOK_SECRET';
-      const value = key in env && !secret ? ` (got "${String(env[key])}")` : '';
-      return `  ${key}: ${issue.message}${value}`;
-    });
-    throw new ConfigError(`Invalid bot configuration:\n${lines.join('\n')}\nSee docs/bots.md for every setting.`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(botsEnvSchema, env, 'bot configuration', 'docs/bots.md');
   const local = e.TELEGRAM_API_ROOT !== undefined;
   return {
     telegram: e.TELEGRAM_BOT_TOKEN
