@@ -34,10 +34,10 @@ describe('discord bot against the fake gateway and REST', () => {
     const audio = await w.discord.attachment({ name: 'notes.txt', data: Buffer.from('hello') });
     const video = await w.discord.attachment(PORTRAIT);
     const rec = w.discord.slash({ user: ana, name: 'lipsync', attachments: { audio, video } });
-    const refusal = await until('an ephemeral refusal', () => rec.followUps.find((f) => f.interaction?.ephemeral));
+    const refusal = await until('an ephemeral refusal', () => rec.followUps.find((f) => f.interaction?.ephemeral), Number(process.env.DISCORD_WAIT ?? 120_000)).catch((e: unknown) => { console.log(JSON.stringify(w!.discord.calls), JSON.stringify(rec)); throw e; });
     expect(refusal.content).toMatch(/notes\.txt.*not something I can use/);
     expect(rec.callbacks[0]!.type).toBe(5);
-    await until('the public reply removed', () => rec.original?.deleted);
+    await until('the public reply removed', () => rec.original?.deleted).catch((e: unknown) => { console.log(JSON.stringify(w!.discord.calls.slice(3)), JSON.stringify(rec)); throw e; });
     expect(w.discord.threads.size).toBe(0);
     expect(await w.q.queue.listActiveBatches()).toHaveLength(0);
   });

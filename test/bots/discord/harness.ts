@@ -12,8 +12,9 @@ import { FakeDiscord, type FakeUser } from '../../support/fakeDiscord.js';
 import { binaries } from '../../support/media.js';
 import { QueueHarness, silentLog } from '../../queue/harness.js';
 import { snowflake } from '../../support/fakeDiscord.js';
+import { pino } from 'pino';
 
-export const WAIT_MS = 120_000;
+export const WAIT_MS = Number(process.env.DISCORD_WAIT ?? 120_000);
 
 export const ana: FakeUser = { id: snowflake(), username: 'ana' };
 export const bob: FakeUser = { id: snowflake(), username: 'bob' };
@@ -74,7 +75,7 @@ export class DiscordWorld {
   async startBot(over: Partial<DiscordSettings> = {}): Promise<DiscordBot> {
     const app = loadConfig({});
     const { ffprobe } = binaries();
-    const log = silentLog.child({});
+    const log = process.env.DISCORD_TEST_LOG ? pino({ level: 'debug' }, pino.destination(2)) : silentLog.child({});
     const bot = new DiscordBot({
       settings: this.settings(over),
       queue: this.q.queue,
