@@ -7,6 +7,7 @@ import { ensureRedis, type RedisEndpoint } from '../../queue/redisServer.js';
 import { ServiceGroup, stopOnSignals, type Service } from '../../queue/services.js';
 import { workerService } from '../../queue/workerService.js';
 import { createWebService } from '../../web/service.js';
+import { createTelegramService } from '../../bots/telegram/service.js';
 
 export interface StartContext {
   queueConfig: QueueConfig;
@@ -26,6 +27,8 @@ export type ServiceFactory = (ctx: StartContext) => Service | null;
 export const startServices: ServiceFactory[] = [
   (ctx) => workerService(ctx.queueConfig, ctx.redisUrl, ctx.log),
   (ctx) => createWebService({ config: ctx.webConfig, queueConfig: ctx.queueConfig, redisUrl: ctx.redisUrl, log: ctx.log }),
+  // Bots return null when their token is not set.
+  (ctx) => createTelegramService(ctx),
 ];
 
 function redisService(config: QueueConfig, log: Logger, onUrl: (url: string) => void): Service {
