@@ -1,12 +1,5 @@
 /** Small pure formatters for chat text. */
-
-/** "12.3 s", "1 min 5 s". */
-export function formatSeconds(seconds: number): string {
-  if (seconds < 60) return `${Math.round(seconds * 10) / 10} s`;
-  const minutes = Math.floor(seconds / 60);
-  const rest = Math.round(seconds - minutes * 60);
-  return rest === 0 ? `${minutes} min` : `${minutes} min ${rest} s`;
-}
+export { formatBytes, formatSeconds } from '../../format.js';
 
 /** A rough ETA: "a few seconds", "about 40 s", "about 3 min". */
 export function formatEta(seconds: number): string {
@@ -16,15 +9,6 @@ export function formatEta(seconds: number): string {
   const h = Math.floor(seconds / 3600);
   const m = Math.round((seconds - h * 3600) / 60);
   return m === 0 ? `about ${h} h` : `about ${h} h ${m} min`;
-}
-
-/** "30 MB", "512 KB" (binary units, as the platforms count). */
-export function formatBytes(bytes: number): string {
-  const mb = bytes / (1024 * 1024);
-  if (mb >= 10) return `${Math.round(mb)} MB`;
-  if (mb >= 1) return `${Math.round(mb * 10) / 10} MB`;
-  if (bytes >= 1024) return `${Math.round(bytes / 1024)} KB`;
-  return `${bytes} bytes`;
 }
 
 /** A text progress bar of `width` cells: "▓▓▓▓░░░░░░". */

@@ -1,25 +1,12 @@
 import { stat } from 'node:fs/promises';
 import type { MediaLimits } from '../../config/index.js';
 import { InputError } from '../../errors.js';
+import { formatBytes, formatSeconds } from '../../format.js';
 import { probeMedia, type MediaInfo, type ProbeOptions } from './probe.js';
 
 const ACCEPTED_CONTAINERS = ['mov', 'mp4', 'matroska', 'webm', 'avi', 'wav', 'mp3', 'aac', 'ogg', 'flac', 'image2', 'png_pipe', 'jpeg_pipe', 'webp_pipe'];
 const ACCEPTED_VIDEO_CODECS = new Set(['h264', 'hevc', 'vp8', 'vp9', 'av1', 'mpeg4', 'png', 'mjpeg', 'webp']);
 const ACCEPTED_AUDIO_CODECS = new Set(['aac', 'mp3', 'vorbis', 'opus', 'flac', 'alac']);
-
-/** "14 min", "45 s", "2 min 5 s": durations the way a person says them. */
-export function formatDuration(seconds: number): string {
-  if (seconds < 60) return `${Math.round(seconds * 10) / 10} s`;
-  const minutes = Math.floor(seconds / 60);
-  const rest = Math.round(seconds - minutes * 60);
-  return rest === 0 ? `${minutes} min` : `${minutes} min ${rest} s`;
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes >= 1024 * 1024) return `${Math.round(bytes / (1024 * 1024))} MB`;
-  if (bytes >= 1024) return `${Math.round(bytes / 1024)} KB`;
-  return `${bytes} bytes`;
-}
 
 function containerAccepted(formatName: string): boolean {
   return formatName.split(',').some((name) => ACCEPTED_CONTAINERS.includes(name));
@@ -52,7 +39,7 @@ export async function probeAudioInput(file: string, label: string, limits: Media
   const duration = info.durationSeconds;
   if (duration === null || duration <= 0.05) throw new InputError('empty-audio', `${label} contains no audio I can hear (its length is zero).`);
   if (duration > limits.maxAudioSeconds) {
-    throw new InputError('too-long', `the audio is ${formatDuration(duration)} long; the limit is ${formatDuration(limits.maxAudioSeconds)}.`);
+    throw new InputError('too-long', `the audio is ${formatSeconds(duration)} long; the limit is ${formatSeconds(limits.maxAudioSeconds)}.`);
   }
   return { ...info, audio: info.audio, durationSeconds: duration };
 }
@@ -75,7 +62,7 @@ export async function probeTemplateInput(file: string, label: string, limits: Me
     const duration = info.durationSeconds;
     if (duration === null || duration <= 0) throw new InputError('empty-video', `${label} contains no video frames.`);
     if (duration > limits.maxTemplateSeconds) {
-      throw new InputError('too-long', `${label} is ${formatDuration(duration)} long; the limit for a template is ${formatDuration(limits.maxTemplateSeconds)}.`);
+      throw new InputError('too-long', `${label} is ${formatSeconds(duration)} long; the limit for a template is ${formatSeconds(limits.maxTemplateSeconds)}.`);
     }
   }
   return { ...info, video };

@@ -1,0 +1,18 @@
+/** How durations and sizes are written everywhere a person reads them (refusals, chat messages, CLI). */
+
+/** "12.3 s", "14 min", "1 min 5 s". */
+export function formatSeconds(seconds: number): string {
+  if (seconds < 60) return `${Math.round(seconds * 10) / 10} s`;
+  const minutes = Math.floor(seconds / 60);
+  const rest = Math.round(seconds - minutes * 60);
+  return rest === 0 ? `${minutes} min` : `${minutes} min ${rest} s`;
+}
+
+/** "30 MB", "1.5 MB", "512 KB" (binary units, as the chat platforms count). */
+export function formatBytes(bytes: number): string {
+  const mb = bytes / (1024 * 1024);
+  if (mb >= 10) return `${Math.round(mb)} MB`;
+  if (mb >= 1) return `${Math.round(mb * 10) / 10} MB`;
+  if (bytes >= 1024) return `${Math.round(bytes / 1024)} KB`;
+  return `${bytes} bytes`;
+}
