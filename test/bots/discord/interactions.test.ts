@@ -101,4 +101,16 @@ describe('discord bot interactions', () => {
     expect(history.original!.interaction?.ephemeral).toBe(true);
     expect(history.original!.content).toMatch(/Your recent batches/);
   });
+
+  it('restart-safe: a new bot process resumes editing the status message and delivers once', { timeout: 3 * WAIT_MS }, async () => {
+    w = await DiscordWorld.create('restart');
+    const { d, thread, status } = await startBatch(w, 4000);
+    await w.bot!.stop();
+    const editsBefore = status.history.length;
+    await w.startBot();
+    await until('the final batch link', () => d.channelMessages(thread.id).find((m) => m.content.startsWith('All clips of this batch')));
+    await until('the status shows done', () => /Done/.test(status.content));
+    expect(status.history.length).toBeGreaterThan(editsBefore);
+    expect(d.channelMessages(thread.id).filter((m) => m.attachments.length > 0)).toHaveLength(1);
+  });
 });
