@@ -129,50 +129,8 @@ export function changeCentroid(a: RgbImage, b: RgbImage, threshold = 12): { x: n
   return count ? { x: sx / count, y: sy / count, count } : null;
 }
 
-/** Pearson correlation of two equally long series. */
-export function pearson(a: readonly number[], b: readonly number[]): number {
-  const n = Math.min(a.length, b.length);
-  let ma = 0;
-  let mb = 0;
-  for (let i = 0; i < n; i++) {
-    ma += a[i]!;
-    mb += b[i]!;
-  }
-  ma /= n;
-  mb /= n;
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let i = 0; i < n; i++) {
-    const da = a[i]! - ma;
-    const db = b[i]! - mb;
-    sab += da * db;
-    saa += da * da;
-    sbb += db * db;
-  }
-  return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : 0;
-}
-
-/**
- * The lag (in samples, within ±maxLag) at which `b` shifted best matches `a`, and its correlation.
- * A positive lag means `b` trails `a` (b[i + lag] pairs with a[i]).
- */
-export function bestLag(a: readonly number[], b: readonly number[], maxLag: number): { lag: number; r: number } {
-  let best = { lag: 0, r: -Infinity };
-  for (let lag = -maxLag; lag <= maxLag; lag++) {
-    const xs: number[] = [];
-    const ys: number[] = [];
-    for (let i = 0; i < a.length; i++) {
-      const j = i + lag;
-      if (j < 0 || j >= b.length) continue;
-      xs.push(a[i]!);
-      ys.push(b[j]!);
-    }
-    const r = pearson(xs, ys);
-    if (r > best.r) best = { lag, r };
-  }
-  return best;
-}
+/** Correlation helpers live with the other media test helpers. */
+export { bestLag, pearson } from './media.js';
 
 function luma(d: Uint8Array, i: number): number {
   return 0.299 * d[i]! + 0.587 * d[i + 1]! + 0.114 * d[i + 2]!;
