@@ -1,27 +1,13 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { optionalString, parseEnv } from './env.js';
+import { commaList, optionalString, parseEnv } from './env.js';
 
 const optionalUrl = (what: string) =>
   optionalString.refine((v) => v === undefined || /^https?:\/\/[^\s/]+/.test(v), { message: `expected an http:// or https:// URL (${what})` });
 
 /** Comma-separated Telegram user or chat ids; chat ids of groups are negative. */
-const idList = z
-  .string()
-  .default('')
-  .transform((v, ctx) => {
-    const ids = v
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s !== '');
-    const bad = ids.filter((id) => !/^-?\d+$/.test(id));
-    if (bad.length > 0) {
-      ctx.addIssue({ code: 'custom', message: `expected numeric user or chat ids separated by commas, e.g. 12345,-1001234567890 (bad: ${bad.join(', ')})` });
-      return z.NEVER;
-    }
-    return ids;
-  });
+const idList = commaList(/^-?\d+$/, 'numeric user or chat ids separated by commas, e.g. 12345,-1001234567890');
 
 /** Every setting the chat bots read from the environment. Documented in docs/bots.md. */
 export const botsEnvSchema = z.object({

@@ -38,3 +38,22 @@ export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv,
   });
   throw new ConfigError(`Invalid ${what}:\n${lines.join('\n')}\nSee ${docs} for every setting.`);
 }
+
+/** A comma-separated list whose entries must each match `entry`; `expected` says what a good list looks like. */
+export function commaList(entry: RegExp, expected: string) {
+  return z
+    .string()
+    .default('')
+    .transform((v, ctx) => {
+      const items = v
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
+      const bad = items.filter((item) => !entry.test(item));
+      if (bad.length > 0) {
+        ctx.addIssue({ code: 'custom', message: `expected ${expected} (bad: ${bad.join(', ')})` });
+        return z.NEVER;
+      }
+      return items;
+    });
+}

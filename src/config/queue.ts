@@ -1,23 +1,9 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { nonNegativeInt, optionalString, parseEnv, positiveInt, positiveNumber } from './env.js';
+import { commaList, nonNegativeInt, optionalString, parseEnv, positiveInt, positiveNumber } from './env.js';
 
 /** An admin is named "platform:userId", e.g. "telegram:12345" or "discord:81234567890". */
-const adminIds = z
-  .string()
-  .default('')
-  .transform((v, ctx) => {
-    const ids = v
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s !== '');
-    const bad = ids.filter((id) => !/^[a-z]+:[^:\s]+$/.test(id));
-    if (bad.length > 0) {
-      ctx.addIssue({ code: 'custom', message: `expected "platform:userId" entries separated by commas, e.g. telegram:12345 (bad: ${bad.join(', ')})` });
-      return z.NEVER;
-    }
-    return ids;
-  });
+const adminIds = commaList(/^[a-z]+:[^:\s]+$/, '"platform:userId" entries separated by commas, e.g. telegram:12345');
 
 /** Every setting the queue, the worker and storage read from the environment. Documented in docs/queue.md. */
 export const queueEnvSchema = z.object({
