@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { runRegister } from '../../../src/cli/commands/register.js';
+import { FakeDiscord } from '../../support/fakeDiscord.js';
 import { PORTRAIT } from '../../support/media.js';
 import { ana, DiscordWorld, until } from './harness.js';
 
@@ -9,7 +11,7 @@ describe('discord bot against the fake gateway and REST', () => {
     w = undefined;
   });
 
-  it('logs in through GET /gateway/bot, registers the commands in the guild, and never sends the token elsewhere', async () => {
+  it('logs in through GET /gateway/bot, and registers the commands in the guild', async () => {
     w = await DiscordWorld.create('login');
     await w.startBot();
     expect(w.discord.identifies).toHaveLength(1);
@@ -34,11 +36,28 @@ describe('discord bot against the fake gateway and REST', () => {
     const audio = await w.discord.attachment({ name: 'notes.txt', data: Buffer.from('hello') });
     const video = await w.discord.attachment(PORTRAIT);
     const rec = w.discord.slash({ user: ana, name: 'lipsync', attachments: { audio, video } });
-    const refusal = await until('an ephemeral refusal', () => rec.followUps.find((f) => f.interaction?.ephemeral), Number(process.env.DISCORD_WAIT ?? 120_000)).catch((e: unknown) => { console.log(JSON.stringify(w!.discord.calls), JSON.stringify(rec)); throw e; });
+    const refusal = await until('an ephemeral refusal', () => rec.followUps.find((f) => f.interaction?.ephemeral));
     expect(refusal.content).toMatch(/notes\.txt.*not something I can use/);
     expect(rec.callbacks[0]!.type).toBe(5);
-    await until('the public reply removed', () => rec.original?.deleted).catch((e: unknown) => { console.log(JSON.stringify(w!.discord.calls.slice(3)), JSON.stringify(rec)); throw e; });
+    await until('the public reply removed', () => rec.original?.deleted);
     expect(w.discord.threads.size).toBe(0);
     expect(await w.q.queue.listActiveBatches()).toHaveLength(0);
+    // The token appears in no log line and no message.
+    expect(w.logLines.length).toBeGreaterThan(0);
+    expect(w.logLines.join('\n')).not.toContain(w.discord.token);
+    expect([...w.discord.messages.values()].some((m) => m.history.join('\n').includes(w!.discord.token))).toBe(false);
+  });
+
+  it('lipsync register: registers globally without DISCORD_GUILD_ID', async () => {
+    const d = new FakeDiscord();
+    await d.start();
+    try {
+      const out: string[] = [];
+      await runRegister({ DISCORD_TOKEN: d.token, DISCORD_APPLICATION_ID: d.applicationId, DISCORD_API_ROOT: d.apiRoot }, (l) => out.push(l));
+      expect(d.commands[0]!.route).toBe(`/applications/${d.applicationId}/commands`);
+      expect(out.join('\n')).toMatch(/Registered 4 commands globally/);
+    } finally {
+      await d.stop();
+    }
   });
 });

@@ -62,5 +62,6 @@ describe('discord /lipsync end to end', () => {
     // Edits at most every 2 s per message (a small allowance for timer jitter).
     const gaps = edits.slice(1).map((e, i) => e.at - edits[i]!.at);
     expect(gaps.every((g) => g >= 1900)).toBe(true);
+    expect(w.logLines.join('\n')).not.toContain(d.token);
   });
 });

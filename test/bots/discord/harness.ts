@@ -10,7 +10,7 @@ import { loadConfig } from '../../../src/config/index.js';
 import { createLinkSigner } from '../../../src/web/index.js';
 import { FakeDiscord, type FakeUser } from '../../support/fakeDiscord.js';
 import { binaries } from '../../support/media.js';
-import { QueueHarness, silentLog } from '../../queue/harness.js';
+import { QueueHarness } from '../../queue/harness.js';
 import { snowflake } from '../../support/fakeDiscord.js';
 import { pino } from 'pino';
 
@@ -75,7 +75,13 @@ export class DiscordWorld {
   async startBot(over: Partial<DiscordSettings> = {}): Promise<DiscordBot> {
     const app = loadConfig({});
     const { ffprobe } = binaries();
-    const log = process.env.DISCORD_TEST_LOG ? pino({ level: 'debug' }, pino.destination(2)) : silentLog.child({});
+    // Every log line is kept (no redaction hooks here), so tests can check that the token never reaches a log.
+    const log = pino({ level: 'debug' }, {
+      write: (line: string) => {
+        this.logLines.push(line);
+        if (process.env.DISCORD_TEST_LOG) process.stderr.write(line);
+      },
+    });
     const bot = new DiscordBot({
       settings: this.settings(over),
       queue: this.q.queue,
