@@ -46,6 +46,8 @@ export interface ClipOutput {
   bytes: number;
   /** True when a previous render was reused instead of rendering again. */
   cached: boolean;
+  /** True when the weights-free preview engine rendered it (users are told); unknown for reused outputs. */
+  preview?: boolean;
 }
 
 export interface ClipFailure {

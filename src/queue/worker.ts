@@ -151,9 +151,10 @@ export async function startWorker(deps: WorkerDeps): Promise<WorkerHandle> {
       }, 1_000);
       if (graceOver) me.abort('shutdown');
       const t0 = Date.now();
+      let result: Awaited<ReturnType<typeof render>>;
       log.info({ clipId: data.clipId, attempt: job.attemptsMade + 1 }, 'rendering clip');
       try {
-        await render(
+        result = await render(
           {
             audioPath: storage.inputPath(data.audioKey),
             templatePath: storage.inputPath(data.templateKey),
@@ -170,7 +171,7 @@ export async function startWorker(deps: WorkerDeps): Promise<WorkerHandle> {
       }
       await state.recordRenderSeconds((Date.now() - t0) / 1000);
       const stat = await storage.statOutput(data.renderKey);
-      await end(data, { status: 'done', output: { key: data.renderKey, path: outputPath, bytes: stat?.bytes ?? 0, cached: false } });
+      await end(data, { status: 'done', output: { key: data.renderKey, path: outputPath, bytes: stat?.bytes ?? 0, cached: false, preview: result.preview } });
       log.info({ clipId: data.clipId, seconds: (Date.now() - t0) / 1000 }, 'clip done');
       return { status: 'done' };
     } catch (err) {

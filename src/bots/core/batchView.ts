@@ -12,7 +12,8 @@ export interface ClipView {
   progress: ClipProgress | null;
   /** User-safe failure text. */
   error: string | null;
-  output: { path: string; bytes: number } | null;
+  /** `preview`: rendered by the weights-free preview engine, which users are told. */
+  output: { path: string; bytes: number; preview: boolean } | null;
 }
 
 /** What a progress message shows about one batch; built from the queue's state and kept current by its events. */
@@ -64,7 +65,7 @@ export function viewFromState(state: BatchState): BatchView {
       etaSeconds: null,
       progress: c.progress,
       error: c.error?.message ?? null,
-      output: c.output ? { path: c.output.path, bytes: c.output.bytes } : null,
+      output: c.output ? { path: c.output.path, bytes: c.output.bytes, preview: c.output.preview === true } : null,
     })),
     finished: state.status === 'finished',
     cancelRequested: false,
@@ -101,7 +102,7 @@ export function applyEvent(view: BatchView, event: QueueEvent): ClipView | null 
       return null;
     case 'clipDone':
       clip.status = 'done';
-      clip.output = { path: event.output.path, bytes: event.output.bytes };
+      clip.output = { path: event.output.path, bytes: event.output.bytes, preview: event.output.preview === true };
       return clip;
     case 'clipFailed':
       clip.status = 'failed';

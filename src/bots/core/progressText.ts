@@ -12,7 +12,7 @@ function clipState(clip: ClipView): string {
     case 'queued':
       return words.clipQueued(clip.position);
     case 'done':
-      return words.clipDone;
+      return clip.output?.preview ? words.clipDonePreview : words.clipDone;
     case 'failed':
       return words.clipFailed(clip.error);
     case 'cancelled':

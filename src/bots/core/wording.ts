@@ -188,6 +188,7 @@ export const words = {
     return `${bar} ${percent}%${speed}${eta}`;
   },
   clipDone: '✓ done',
+  clipDonePreview: '✓ done (preview engine: no lip-sync model is installed yet)',
   clipFailed(message: string | null): string {
     return `✗ ${message ?? 'failed'}`;
   },

@@ -77,8 +77,9 @@ class ProgressView {
         }
         break;
       case 'clipDone':
-        if (bar) bar.update(bar.getTotal(), { status: e.output.cached ? 'done (cached)' : 'done' });
-        else process.stderr.write(`done: ${label} -> ${e.output.path}\n`);
+        const done = e.output.cached ? 'done (cached)' : e.output.preview ? 'done (preview engine)' : 'done';
+        if (bar) bar.update(bar.getTotal(), { status: done });
+        else process.stderr.write(`${done}: ${label} -> ${e.output.path}\n`);
         break;
       case 'clipFailed':
         if (bar) bar.update({ status: `failed: ${e.reason.message}` });
@@ -150,7 +151,7 @@ export async function runSubmit(opts: SubmitOptions, env: NodeJS.ProcessEnv = pr
       if (opts.json) process.stdout.write(`${JSON.stringify(batchJson(batch))}\n`);
       else {
         for (const c of batch.clips) {
-          const line = c.status === 'done' ? `ok      ${c.template} -> ${c.output?.path ?? ''}` : `${c.status.padEnd(8)}${c.template}: ${c.error?.message ?? ''}`;
+          const line = c.status === 'done' ? `ok      ${c.template} -> ${c.output?.path ?? ''}${c.output?.preview ? ' (preview engine)' : ''}` : `${c.status.padEnd(8)}${c.template}: ${c.error?.message ?? ''}`;
           process.stdout.write(`${line}\n`);
         }
       }

@@ -55,6 +55,15 @@ describe('progress text', () => {
     expect(isCancellable(v)).toBe(false);
   });
 
+  it('tells users when the weights-free preview engine rendered a clip', () => {
+    const v = view();
+    applyEvent(v, ev('clipDone', { clipId: 'b1-1', output: { key: 'k', path: '/o.mp4', bytes: 10, cached: false, preview: true } }));
+    applyEvent(v, ev('clipDone', { clipId: 'b1-2', output: { key: 'k2', path: '/p.mp4', bytes: 10, cached: false, preview: false } }));
+    const text = renderProgress(v);
+    expect(text).toContain('1. face1.mp4 — ✓ done (preview engine: no lip-sync model is installed yet)');
+    expect(text).toMatch(/2\. face2\.mp4 — ✓ done$/m);
+  });
+
   it('formats bars and ETAs', () => {
     expect(progressBar(0)).toBe('░░░░░░░░░░');
     expect(progressBar(1)).toBe('▓▓▓▓▓▓▓▓▓▓');
