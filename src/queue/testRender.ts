@@ -69,7 +69,8 @@ export function createTestRender(spec: string, logFile?: string): RenderFn {
       height: 16,
       durationSeconds: framesTotal / 25,
       engine: 'builtin',
-      preview: true,
+      // A stand-in for queue tests, not the preview engine: users would not be told about it.
+      preview: false,
       seconds: (Date.now() - started) / 1000,
     };
     return result;
