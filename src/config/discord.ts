@@ -1,44 +1,11 @@
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
-
-const optionalString = z
-  .string()
-  .trim()
-  .optional()
-  .transform((v) => (v === '' ? undefined : v));
+import { commaList, flagDefaulting, optionalString, parseEnv } from './env.js';
 
 const snowflake = /^\d{15,21}$/;
 
 /** Comma-separated Discord ids (guilds or roles). */
-const idList = (what: string) =>
-  z
-    .string()
-    .default('')
-    .transform((v, ctx) => {
-      const ids = v
-        .split(',')
-        .map((s) => s.trim())
-        .filter((s) => s !== '');
-      const bad = ids.filter((id) => !snowflake.test(id));
-      if (bad.length > 0) {
-        ctx.addIssue({ code: 'custom', message: `expected numeric ${what} ids separated by commas (bad: ${bad.join(', ')})` });
-        return z.NEVER;
-      }
-      return ids;
-    });
-
-const flag = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .optional()
-  .transform((v, ctx) => {
-    if (v === undefined || v === '') return undefined;
-    if (['1', 'true', 'yes', 'on'].includes(v)) return true;
-    if (['0', 'false', 'no', 'off'].includes(v)) return false;
-    ctx.addIssue({ code: 'custom', message: 'expected 1/0, true/false, yes/no or on/off' });
-    return z.NEVER;
-  });
+const idList = (what: string) => commaList(snowflake, `numeric ${what} ids separated by commas`);
 
 /** Every setting the Discord bot reads from the environment. Documented in docs/discord.md. */
 export const discordEnvSchema = z.object({
@@ -52,8 +19,8 @@ export const discordEnvSchema = z.object({
   DISCORD_GUILD_ID: optionalString.refine((v) => v === undefined || snowflake.test(v), { message: 'expected a numeric guild (server) id' }),
   DISCORD_ALLOWED_GUILDS: idList('guild'),
   DISCORD_ALLOWED_ROLES: idList('role'),
-  DISCORD_CONVERSATION: flag,
-  DISCORD_REGISTER_ON_START: flag,
+  DISCORD_CONVERSATION: flagDefaulting(true),
+  DISCORD_REGISTER_ON_START: flagDefaulting(true),
   DISCORD_EDIT_INTERVAL_MS: z.coerce.number().int().min(0).default(2000),
   DISCORD_STATUS_MAX_AGE_MINUTES: z.coerce.number().positive().max(60).default(50),
   DISCORD_UPLOAD_LIMIT_MB: z.coerce.number().positive().max(500).default(10),
@@ -83,20 +50,10 @@ export interface DiscordSettings {
 }
 
 const MB = 1024 * 1024;
-const secrets = new Set(['DISCORD_TOKEN']);
 
 /** Reads the Discord settings; null when DISCORD_TOKEN is unset. Problems name the variable, never echo the token. */
 export function loadDiscordConfig(env: NodeJS.ProcessEnv = process.env): DiscordSettings | null {
-  const parsed = discordEnvSchema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => {
-      const key = issue.path.join('.');
-      const value = key in env && !secrets.has(key) ? ` (got "${String(env[key])}")` : '';
-      return `  ${key}: ${issue.message}${value}`;
-    });
-    throw new ConfigError(`Invalid Discord configuration:\n${lines.join('\n')}\nSee docs/discord.md for every setting.`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(discordEnvSchema, env, 'Discord configuration', 'docs/discord.md');
   if (!e.DISCORD_TOKEN) return null;
   if (!e.DISCORD_APPLICATION_ID) {
     throw new ConfigError('Invalid Discord configuration:\n  DISCORD_APPLICATION_ID: required when DISCORD_TOKEN is set (Developer Portal → General Information → Application ID)\nSee docs/discord.md.');
@@ -108,8 +65,8 @@ export function loadDiscordConfig(env: NodeJS.ProcessEnv = process.env): Discord
     guildId: e.DISCORD_GUILD_ID,
     allowedGuilds: e.DISCORD_ALLOWED_GUILDS,
     allowedRoles: e.DISCORD_ALLOWED_ROLES,
-    conversation: e.DISCORD_CONVERSATION ?? true,
-    registerOnStart: e.DISCORD_REGISTER_ON_START ?? true,
+    conversation: e.DISCORD_CONVERSATION,
+    registerOnStart: e.DISCORD_REGISTER_ON_START,
     editIntervalMs: e.DISCORD_EDIT_INTERVAL_MS,
     statusMaxAgeMs: Math.round(e.DISCORD_STATUS_MAX_AGE_MINUTES * 60_000),
     defaultUploadBytes: Math.round(e.DISCORD_UPLOAD_LIMIT_MB * MB),

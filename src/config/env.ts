@@ -12,14 +12,24 @@ export const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
-/** 1/0, true/false, yes/no; unset is false. */
-export const flag = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .default('')
-  .refine((v) => ['', '0', '1', 'true', 'false', 'yes', 'no'].includes(v), { message: 'expected 1/0, true/false or yes/no' })
-  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+/** 1/0, true/false, yes/no, on/off; unset or empty means `defaultValue`. */
+export function flagDefaulting(defaultValue: boolean) {
+  return z
+    .string()
+    .trim()
+    .toLowerCase()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return defaultValue;
+      if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+      if (['0', 'false', 'no', 'off'].includes(v)) return false;
+      ctx.addIssue({ code: 'custom', message: 'expected 1/0, true/false, yes/no or on/off' });
+      return z.NEVER;
+    });
+}
+
+/** A flag that is off unless set. */
+export const flag = flagDefaulting(false);
 
 /** Values of these settings are never repeated in error messages. */
 const SECRET_NAME = /SECRET|TOKEN|PASSWORD|KEY/;

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { settingNames } from '../../src/config/index.js';
 import { botSettingNames } from '../../src/config/bots.js';
+import { discordSettingNames } from '../../src/config/discord.js';
 import { queueSettingNames } from '../../src/config/queue.js';
 import { webSettingNames } from '../../src/config/web.js';
 
@@ -15,7 +16,7 @@ const documented = new Set(
 
 describe('.env.example', () => {
   it('documents every setting the service reads', () => {
-    const missing = [...settingNames, ...queueSettingNames, ...webSettingNames, ...botSettingNames].filter((name) => !documented.has(name));
+    const missing = [...settingNames, ...queueSettingNames, ...webSettingNames, ...botSettingNames, ...discordSettingNames].filter((name) => !documented.has(name));
     expect(missing).toEqual([]);
   });
 });

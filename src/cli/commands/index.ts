@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import * as registerCommands from './register.js';
 import * as render from './render.js';
 import * as start from './start.js';
 import * as submit from './submit.js';
@@ -10,4 +11,4 @@ export interface CommandModule {
   register(program: Command): void;
 }
 
-export const commandModules: CommandModule[] = [render, submit, worker, web, start];
+export const commandModules: CommandModule[] = [render, submit, worker, web, start, registerCommands];

@@ -7,7 +7,10 @@ import { ensureRedis, type RedisEndpoint } from '../../queue/redisServer.js';
 import { ServiceGroup, stopOnSignals, type Service } from '../../queue/services.js';
 import { workerService } from '../../queue/workerService.js';
 import { createWebService } from '../../web/service.js';
+import { linksFromSigner } from '../../bots/core/delivery.js';
+import { createDiscordService } from '../../bots/discord/service.js';
 import { createTelegramService } from '../../bots/telegram/service.js';
+import { createLinkSigner } from '../../web/links.js';
 
 export interface StartContext {
   queueConfig: QueueConfig;
@@ -27,9 +30,14 @@ export type ServiceFactory = (ctx: StartContext) => Service | null;
 export const startServices: ServiceFactory[] = [
   (ctx) => workerService(ctx.queueConfig, ctx.redisUrl, ctx.log),
   (ctx) => createWebService({ config: ctx.webConfig, queueConfig: ctx.queueConfig, redisUrl: ctx.redisUrl, log: ctx.log }),
-  // Bots return null when their token is not set.
-  (ctx) => createTelegramService(ctx),
+  // Bots return null when their token is not set. Their links are signed exactly like the web server checks them.
+  (ctx) => createTelegramService(ctx, { links: botLinks(ctx.webConfig) }),
+  (ctx) => createDiscordService(ctx, { links: botLinks(ctx.webConfig) }),
 ];
+
+function botLinks(web: WebConfig) {
+  return linksFromSigner(createLinkSigner({ secret: web.linkSecret, ttlSeconds: web.linkTtlSeconds, publicUrl: web.publicUrl }));
+}
 
 function redisService(config: QueueConfig, log: Logger, onUrl: (url: string) => void): Service {
   let endpoint: RedisEndpoint | null = null;
