@@ -32,6 +32,8 @@ export interface PipelineConfig {
   faceDetector: 'auto' | 'short' | 'full';
   facePads: FacePads;
   smoothingFrames: number;
+  /** Run the face detector on every Nth frame while a face is being followed; frames between reuse its result. */
+  detectEvery: number;
   loopMode: LoopMode;
   maxRenderHeight: number;
   encodePreset: string;
@@ -67,6 +69,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       faceDetector: e.FACE_DETECTOR,
       facePads: e.FACE_PADS,
       smoothingFrames: e.FACE_SMOOTHING_FRAMES,
+      detectEvery: e.FACE_DETECT_EVERY,
       loopMode: e.LOOP_MODE,
       maxRenderHeight: e.MAX_RENDER_HEIGHT,
       encodePreset: e.ENCODE_PRESET,

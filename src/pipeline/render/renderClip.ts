@@ -213,15 +213,22 @@ export async function renderClip(
 
     // Where the main face was on the previous frame: the detector looks there first.
     let searchHint: FaceDetection | null = null;
+    let sinceDetection = 0;
     for (let index = 0; ; index++) {
       const next = await timed(timings, 'decode', () => frames.next());
       if (next.done) break;
       const { templateIndex, image } = next.value;
       let detections = detectionCache?.get(templateIndex);
+      if (!detections && searchHint && sinceDetection + 1 < config.detectEvery) {
+        // Between detector runs a followed face moves a pixel or two; the tracker's smoothing absorbs it.
+        detections = [searchHint];
+        sinceDetection++;
+      }
       if (!detections) {
         const hint = searchHint;
         detections = await timed(timings, 'detect', () => detector.detectNear(image, hint));
         detectionCache?.set(templateIndex, detections);
+        sinceDetection = 0;
       }
       searchHint = followFace(detections, searchHint);
       awaitingTrack.push({ index, image });

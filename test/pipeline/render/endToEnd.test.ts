@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { FaceDetector } from '../../../src/pipeline/face/index.js';
 import { melSpectrogram } from '../../../src/pipeline/audio/mel.js';
 import { melWindow } from '../../../src/pipeline/audio/melWindows.js';
 import type { PipelineConfig } from '../../../src/config/index.js';
@@ -104,5 +105,23 @@ describe('renderClip end to end (moving portrait + speech, test model)', () => {
     expect(r).toBeGreaterThan(0.9);
     expect(Math.abs(lag)).toBeLessThanOrEqual(1);
     expect(byLag.get(0)!).toBeGreaterThan(0.9);
+  });
+});
+
+describe('FACE_DETECT_EVERY', () => {
+  const { dir, cleanup } = tempDir();
+  afterAll(cleanup);
+
+  it('runs the detector on every Nth frame while a face is followed, and still syncs every frame', async () => {
+    const config = await testModelConfig(dir, { FACE_DETECT_EVERY: '3' });
+    const template = makeMovingTemplate(path.join(dir, 'moving.mp4'), { seconds: 8, fps: 25 });
+    const spy = vi.spyOn(FaceDetector.prototype, 'detectNear');
+    try {
+      const result = await renderClip({ audioPath: SPEECH, templatePath: template, outputPath: path.join(dir, 'out.mp4') }, {}, undefined, undefined, { config });
+      expect(result.framesWithFace).toBe(result.frames);
+      expect(spy.mock.calls.length).toBe(Math.ceil(result.frames / 3));
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
