@@ -2,8 +2,8 @@ import { rm } from 'node:fs/promises';
 import { isInputError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { decodeAction, removalKeyboard, sessionKeyboard, type Action } from './actions.js';
-import { BatchRegistry, replyToOf, type QueuePort } from './batches.js';
-import { viewFromSubmit } from './batchView.js';
+import { BatchRegistry, type QueuePort } from './batches.js';
+import { submitFiles } from './submit.js';
 import { systemClock, type Clock } from './clock.js';
 import { withRetryAfter, type DownloadLinks } from './delivery.js';
 import type { ButtonPress, ChatContext, CommandName, IncomingFile } from './incoming.js';
@@ -208,35 +208,21 @@ export class ConversationCore {
         return;
       }
       const { audio, templates } = check;
-      let ref: MessageRef;
-      const provisional = viewFromSubmit(
-        { batchId: '', clips: templates.map((t) => ({ clipId: t.id, template: t.label, status: 'queued', position: null, etaSeconds: null, cached: false })) },
-        audio.label,
-      );
+      let outcome;
       try {
-        ref = await this.reply(ctx, renderProgress(provisional, this.platform.limits.maxTextLength));
+        outcome = await submitFiles(this.deps, ctx, ctx.address.chatId, { audio, templates }, (text) => this.reply(ctx, text));
       } catch (err) {
         endSubmit(s.state, null);
         throw err;
       }
-      let result;
-      try {
-        result = await this.deps.queue.submitBatch({
-          owner: { platform: this.platform.name, userId: ctx.userId, chatId: ctx.address.chatId },
-          audio: { path: audio.path, label: audio.label },
-          videos: templates.map((t) => ({ path: t.path, label: t.label })),
-          audioSeconds: audio.seconds,
-          replyTo: replyToOf(this.platform.name, ref, ctx.userId, words.greetingPrefix(ctx.userName, ctx.isGroup)),
-        });
-      } catch (err) {
+      if (!outcome.ok) {
         endSubmit(s.state, null);
-        if (!isInputError(err)) this.deps.log.error({ err }, 'submit failed');
-        await this.edit(ctx, ref, isInputError(err) ? err.message : words.submitFailed, sessionKeyboard(ctx.userId, s.state.templates.length));
+        await this.edit(ctx, outcome.ref, outcome.message, sessionKeyboard(ctx.userId, s.state.templates.length));
         return;
       }
       await this.dropFiles(endSubmit(s.state, templates));
-      await this.deps.tracking.addHistory(this.key(ctx), result.batchId);
-      await this.batches.add(viewFromSubmit(result, audio.label), ref, ctx.userId, words.greetingPrefix(ctx.userName, ctx.isGroup));
+      await this.deps.tracking.addHistory(this.key(ctx), outcome.batchId);
+      await this.batches.add(outcome.view, outcome.ref, ctx.userId, outcome.prefix);
     });
   }
 
