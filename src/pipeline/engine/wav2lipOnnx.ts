@@ -50,6 +50,9 @@ export class Wav2LipOnnxEngine implements LipSyncEngine {
       executionProviders: options.device === 'cuda' ? ['cuda', 'cpu'] : ['cpu'],
       graphOptimizationLevel: 'all',
       ...(options.threads > 0 ? { intraOpNumThreads: options.threads } : {}),
+      // Between batches onnxruntime's threads would busy-wait for more work, taking the CPU that decoding, face
+      // detection and encoding need at that very moment.
+      extra: { session: { intra_op: { allow_spinning: '0' } } },
     });
     const signature = resolveModelSignature(session.inputMetadata, session.outputMetadata);
     return new Wav2LipOnnxEngine(session, signature, options);

@@ -236,6 +236,8 @@ export class BlazeFaceModel {
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
+      // Detection runs beside the lip-sync model and ffmpeg: never busy-wait for the next frame.
+      extra: { session: { intra_op: { allow_spinning: '0' } } },
       // The barracuda exports carry a few unused initialisers; onnxruntime warns about them on every load.
       logSeverityLevel: 3,
     });
