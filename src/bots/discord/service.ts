@@ -1,18 +1,12 @@
 import path from 'node:path';
-import type { Redis } from 'ioredis';
 import { loadBotsConfig } from '../../config/bots.js';
 import { loadDiscordConfig } from '../../config/discord.js';
 import { loadConfig } from '../../config/index.js';
 import type { QueueConfig } from '../../config/queue.js';
-import { ConfigError } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import { resolveMediaBinaries } from '../../pipeline/media/binaries.js';
-import { createRedis, RenderQueue, type Service } from '../../queue/index.js';
-import { finishedTtlSeconds } from '../../queue/queue.js';
-import { waitForRedis } from '../../queue/redis.js';
+import type { Service } from '../../queue/index.js';
+import { connectBotRuntime, type BotRuntime } from '../core/runtime.js';
 import type { DownloadLinks } from '../core/delivery.js';
-import { probeInspector } from '../core/inspect.js';
-import { RedisTrackingStore } from '../core/tracking.js';
 import { DiscordBot } from './bot.js';
 
 /** What `lipsync start` hands each service factory (structurally its StartContext). */
@@ -41,8 +35,7 @@ export function createDiscordService(ctx: DiscordServiceContext, options: Discor
   const bots = loadBotsConfig(env);
   const app = loadConfig(env);
   const log = ctx.log.child({ service: 'discord' });
-  let redis: Redis | null = null;
-  let queue: RenderQueue | null = null;
+  let runtime: BotRuntime | null = null;
   let bot: DiscordBot | null = null;
   return {
     name: 'discord',
@@ -50,28 +43,22 @@ export function createDiscordService(ctx: DiscordServiceContext, options: Discor
       return bot;
     },
     async start() {
-      const url = ctx.redisUrl();
-      redis = createRedis(url);
-      redis.on('error', (err) => log.debug({ err }, 'redis connection error'));
-      try {
-        await waitForRedis(redis, 10_000);
-      } catch {
-        throw new ConfigError(`The Discord bot cannot reach Redis at ${url ?? 'redis://127.0.0.1:6379'}.`);
-      }
-      const config = ctx.queueConfig;
-      queue = new RenderQueue({ redis, config, log });
-      const { ffprobe } = resolveMediaBinaries({ ffmpegPath: app.pipeline.ffmpegPath, ffprobePath: app.pipeline.ffprobePath });
+      runtime = await connectBotRuntime({
+        platform: 'discord',
+        botName: 'The Discord bot',
+        redisUrl: ctx.redisUrl(),
+        queueConfig: ctx.queueConfig,
+        pipeline: app.pipeline,
+        maxClipsCap: 10,
+        log,
+      });
       bot = new DiscordBot({
         settings,
-        queue,
-        tracking: new RedisTrackingStore(redis, config.prefix, 'discord', finishedTtlSeconds(config)),
-        inspector: probeInspector({ ffprobe, timeoutMs: app.pipeline.probeTimeoutMs, limits: app.pipeline.limits }),
+        queue: runtime.queue,
+        tracking: runtime.tracking,
+        inspector: runtime.inspector,
         links: options.links ?? null,
-        limits: {
-          maxClips: Math.min(10, config.limits.maxClipsPerBatch),
-          maxAudioSeconds: Math.min(config.limits.maxAudioSeconds, app.pipeline.limits.maxAudioSeconds),
-          maxTemplateSeconds: app.pipeline.limits.maxTemplateSeconds,
-        },
+        limits: runtime.limits,
         tempDir: path.join(bots.tempDir, 'discord'),
         sessionIdleMs: bots.sessionIdleMs,
         log,
@@ -81,11 +68,9 @@ export function createDiscordService(ctx: DiscordServiceContext, options: Discor
     },
     async stop() {
       await bot?.stop();
-      await queue?.close();
-      redis?.disconnect();
+      await runtime?.close();
       bot = null;
-      queue = null;
-      redis = null;
+      runtime = null;
     },
   };
 }

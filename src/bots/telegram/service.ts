@@ -1,18 +1,12 @@
-import type { Redis } from 'ioredis';
 import { loadBotsConfig } from '../../config/bots.js';
 import { loadConfig } from '../../config/index.js';
 import type { QueueConfig } from '../../config/queue.js';
-import { ConfigError } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import { resolveMediaBinaries } from '../../pipeline/media/binaries.js';
-import { createRedis, RenderQueue, type Service } from '../../queue/index.js';
-import { finishedTtlSeconds } from '../../queue/queue.js';
-import { waitForRedis } from '../../queue/redis.js';
+import type { Service } from '../../queue/index.js';
+import { connectBotRuntime, type BotRuntime } from '../core/runtime.js';
 import { linksFromSigner, type DownloadLinks } from '../core/delivery.js';
 import { loadWebConfig } from '../../config/web.js';
 import { createLinkSigner } from '../../web/links.js';
-import { probeInspector } from '../core/inspect.js';
-import { RedisTrackingStore } from '../core/tracking.js';
 import { TelegramBot } from './bot.js';
 
 /** What `lipsync start` hands each service factory (structurally the same as its StartContext). */
@@ -53,8 +47,7 @@ export function createTelegramService(ctx: BotServiceContext, options: TelegramS
   const app = loadConfig(env);
   const links = options.links !== undefined ? options.links : defaultLinks(env);
   const log = ctx.log.child({ service: 'telegram' });
-  let redis: Redis | null = null;
-  let queue: RenderQueue | null = null;
+  let runtime: BotRuntime | null = null;
   let bot: TelegramBot | null = null;
   return {
     name: 'telegram',
@@ -62,28 +55,21 @@ export function createTelegramService(ctx: BotServiceContext, options: TelegramS
       return bot;
     },
     async start() {
-      const url = ctx.redisUrl();
-      redis = createRedis(url);
-      redis.on('error', (err) => log.debug({ err }, 'redis connection error'));
-      try {
-        await waitForRedis(redis, 10_000);
-      } catch {
-        throw new ConfigError(`The Telegram bot cannot reach Redis at ${url ?? 'redis://127.0.0.1:6379'}.`);
-      }
-      const config = ctx.queueConfig;
-      queue = new RenderQueue({ redis, config, log });
-      const { ffprobe } = resolveMediaBinaries({ ffmpegPath: app.pipeline.ffmpegPath, ffprobePath: app.pipeline.ffprobePath });
+      runtime = await connectBotRuntime({
+        platform: 'telegram',
+        botName: 'The Telegram bot',
+        redisUrl: ctx.redisUrl(),
+        queueConfig: ctx.queueConfig,
+        pipeline: app.pipeline,
+        log,
+      });
       bot = new TelegramBot({
         settings,
-        queue,
-        tracking: new RedisTrackingStore(redis, config.prefix, 'telegram', finishedTtlSeconds(config)),
-        inspector: probeInspector({ ffprobe, timeoutMs: app.pipeline.probeTimeoutMs, limits: app.pipeline.limits }),
-        links,
-        limits: {
-          maxClips: config.limits.maxClipsPerBatch,
-          maxAudioSeconds: Math.min(config.limits.maxAudioSeconds, app.pipeline.limits.maxAudioSeconds),
-          maxTemplateSeconds: app.pipeline.limits.maxTemplateSeconds,
-        },
+        queue: runtime.queue,
+        tracking: runtime.tracking,
+        inspector: runtime.inspector,
+        links: links,
+        limits: runtime.limits,
         tempDir: bots.tempDir,
         sessionIdleMs: bots.sessionIdleMs,
         log,
@@ -94,11 +80,9 @@ export function createTelegramService(ctx: BotServiceContext, options: TelegramS
     },
     async stop() {
       await bot?.stop();
-      await queue?.close();
-      redis?.disconnect();
+      await runtime?.close();
       bot = null;
-      queue = null;
-      redis = null;
+      runtime = null;
     },
   };
 }

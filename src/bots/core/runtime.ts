@@ -1,0 +1,63 @@
+import type { Redis } from 'ioredis';
+import type { PipelineConfig } from '../../config/index.js';
+import type { QueueConfig } from '../../config/queue.js';
+import { ConfigError } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import { resolveMediaBinaries } from '../../pipeline/media/binaries.js';
+import { createRedis, RenderQueue } from '../../queue/index.js';
+import { finishedTtlSeconds } from '../../queue/queue.js';
+import { waitForRedis } from '../../queue/redis.js';
+import type { CoreLimits } from './conversation.js';
+import { probeInspector, type MediaInspector } from './inspect.js';
+import { RedisTrackingStore } from './tracking.js';
+
+/** What every chat adapter needs from the rest of the system, connected and ready. */
+export interface BotRuntime {
+  queue: RenderQueue;
+  tracking: RedisTrackingStore;
+  inspector: MediaInspector;
+  limits: CoreLimits;
+  close(): Promise<void>;
+}
+
+export interface BotRuntimeOptions {
+  /** Platform name, used in Redis keys and messages ("telegram", "discord"). */
+  platform: string;
+  /** Display name for errors ("The Telegram bot"). */
+  botName: string;
+  redisUrl: string | undefined;
+  queueConfig: QueueConfig;
+  pipeline: PipelineConfig;
+  /** A platform cap on templates per batch (Discord's command options), applied on top of the queue's limit. */
+  maxClipsCap?: number;
+  log: Logger;
+}
+
+/** Connects to Redis (failing clearly when it is unreachable) and builds the queue, tracking and media checks. */
+export async function connectBotRuntime(options: BotRuntimeOptions): Promise<BotRuntime> {
+  const { queueConfig: config, pipeline, log } = options;
+  const redis: Redis = createRedis(options.redisUrl);
+  redis.on('error', (err) => log.debug({ err }, 'redis connection error'));
+  try {
+    await waitForRedis(redis, 10_000);
+  } catch {
+    redis.disconnect();
+    throw new ConfigError(`${options.botName} cannot reach Redis at ${options.redisUrl ?? 'redis://127.0.0.1:6379'}.`);
+  }
+  const queue = new RenderQueue({ redis, config, log });
+  const { ffprobe } = resolveMediaBinaries({ ffmpegPath: pipeline.ffmpegPath, ffprobePath: pipeline.ffprobePath });
+  return {
+    queue,
+    tracking: new RedisTrackingStore(redis, config.prefix, options.platform, finishedTtlSeconds(config)),
+    inspector: probeInspector({ ffprobe, timeoutMs: pipeline.probeTimeoutMs, limits: pipeline.limits }),
+    limits: {
+      maxClips: Math.min(options.maxClipsCap ?? Infinity, config.limits.maxClipsPerBatch),
+      maxAudioSeconds: Math.min(config.limits.maxAudioSeconds, pipeline.limits.maxAudioSeconds),
+      maxTemplateSeconds: pipeline.limits.maxTemplateSeconds,
+    },
+    async close() {
+      await queue.close();
+      redis.disconnect();
+    },
+  };
+}
