@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -11,21 +10,12 @@ import { RenderQueue } from '../../src/queue/queue.js';
 import { createRedis } from '../../src/queue/redis.js';
 import { ensureRedis, type RedisEndpoint } from '../../src/queue/redisServer.js';
 import type { QueueEvent } from '../../src/queue/events.js';
+import { freePort } from '../support/net.js';
 import { silentLog, WAIT_MS, WorkerProcess } from './harness.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false> | T | null | undefined | false): Promise<T> {
   const deadline = Date.now() + WAIT_MS;

@@ -1,5 +1,4 @@
 import { mkdir, readFile } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeTestModel } from '../../scripts/make-test-model.js';
@@ -10,17 +9,8 @@ import { ffmpeg, makeMovingTemplate, SPEECH } from '../support/media.js';
 import { TEST_REDIS_URL } from '../support/redis.js';
 import { QueueHarness, silentLog } from '../queue/harness.js';
 import { readZip } from './zipReader.js';
+import { freePort } from '../support/net.js';
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * A real batch, end to end: `lipsync worker` renders two clips with the real renderClip (test model, the

@@ -1,16 +1,9 @@
-import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitUntil } from '../../support/fakeTelegram.js';
 import { alice, BotHarness, dmWith, makeInputs, WAIT_MS } from './botHarness.js';
+import { freePort } from '../../support/net.js';
 
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 describe('telegram bot: buttons, allow-list and webhook', () => {
   let h: BotHarness | undefined;
