@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import type { FacePads } from '../../config/index.js';
-import { ModelMissingError, throwIfAborted } from '../../errors.js';
+import { ConfigError, errorMessage, ModelMissingError, throwIfAborted } from '../../errors.js';
 import { writeFaceInput, type ChannelOrder } from '../composite/crop.js';
 import { pasteGeneratedFace } from '../composite/paste.js';
 import type { Rect } from '../composite/rect.js';
@@ -46,14 +46,7 @@ export class Wav2LipOnnxEngine implements LipSyncEngine {
 
   static async create(options: Wav2LipEngineOptions): Promise<Wav2LipOnnxEngine> {
     if (!existsSync(options.modelPath)) throw new ModelMissingError(options.modelPath, MODEL_MISSING_HINT);
-    const session = await ort.InferenceSession.create(options.modelPath, {
-      executionProviders: options.device === 'cuda' ? ['cuda', 'cpu'] : ['cpu'],
-      graphOptimizationLevel: 'all',
-      ...(options.threads > 0 ? { intraOpNumThreads: options.threads } : {}),
-      // Between batches onnxruntime's threads would busy-wait for more work, taking the CPU that decoding, face
-      // detection and encoding need at that very moment.
-      extra: { session: { intra_op: { allow_spinning: '0' } } },
-    });
+    const session = await createSession(options);
     const signature = resolveModelSignature(session.inputMetadata, session.outputMetadata);
     return new Wav2LipOnnxEngine(session, signature, options);
   }
@@ -94,5 +87,27 @@ export class Wav2LipOnnxEngine implements LipSyncEngine {
 
   async dispose(): Promise<void> {
     await this.session.release();
+  }
+}
+
+/** Opens the model; a CUDA request without onnxruntime's CUDA libraries gets an error that says how to install them. */
+async function createSession(options: Wav2LipEngineOptions): Promise<ort.InferenceSession> {
+  try {
+    return await ort.InferenceSession.create(options.modelPath, {
+      executionProviders: options.device === 'cuda' ? ['cuda', 'cpu'] : ['cpu'],
+      graphOptimizationLevel: 'all',
+      ...(options.threads > 0 ? { intraOpNumThreads: options.threads } : {}),
+      // Between batches onnxruntime's threads would busy-wait for more work, taking the CPU that decoding, face
+      // detection and encoding need at that very moment.
+      extra: { session: { intra_op: { allow_spinning: '0' } } },
+    });
+  } catch (err) {
+    if (options.device === 'cuda' && /cuda|shared library|providers_shared/i.test(errorMessage(err))) {
+      throw new ConfigError(
+        'LIPSYNC_DEVICE=cuda, but onnxruntime cannot load its CUDA libraries. On a host with CUDA 12 and cuDNN 9, reinstall with ' +
+          '"ONNXRUNTIME_NODE_INSTALL=cuda12 npm ci", or set LIPSYNC_DEVICE=cpu.',
+      );
+    }
+    throw err;
   }
 }

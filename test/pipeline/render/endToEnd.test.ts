@@ -46,6 +46,8 @@ describe('renderClip end to end (moving portrait + speech, test model)', () => {
     const audioSeconds = ffprobe(SPEECH).streams[0]!.duration;
     expect(video.codec_name).toBe('h264');
     expect(audio.codec_name).toBe('aac');
+    // The delivered clip keeps the source's sample rate (16 kHz here; capped at 48 kHz).
+    expect(audio.sample_rate).toBe('16000');
     expect(video.r_frame_rate).toBe('25/1');
     const frames = Number(video.nb_read_frames ?? video.nb_frames);
     expect(Math.abs(frames / 25 - Number(audioSeconds))).toBeLessThanOrEqual(1 / 25);
