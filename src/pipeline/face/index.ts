@@ -8,6 +8,7 @@
  *   crop:             cropBoxForFace(face, config.facePads, frameWidth, frameHeight)
  */
 import type { FacePads } from '../../config/index.js';
+import type { Rect } from '../composite/rect.js';
 import { cropRgbImage, type RgbImage } from '../media/image.js';
 import { BlazeFaceModel, type BlazeFaceModelKind } from './blazeface.js';
 import type { FaceDetection, Point } from './types.js';
@@ -158,13 +159,8 @@ export class FaceDetector {
   }
 }
 
-/** Integer crop rectangle in frame pixels; x2/y2 exclusive. */
-export interface CropBox {
-  x1: number;
-  y1: number;
-  x2: number;
-  y2: number;
-}
+/** Integer crop rectangle in frame pixels; x2/y2 exclusive (the compositing stage's Rect). */
+export type CropBox = Rect;
 
 /**
  * How a BlazeFace box is grown to resemble the S3FD box Wav2Lip was trained on. BlazeFace's box is a square running
