@@ -170,6 +170,8 @@ export async function renderClip(
   let framesWithFace = 0;
   // Pulled by hand (to time the decode); return() in `finally` stops the decoder when we leave early.
   const frames = source.frames();
+  // The batch being lip-synced and encoded while the loop decodes the next (see processBatch below).
+  let inFlight: Promise<void> = Promise.resolve();
   try {
     progress.setStage('render', outputFrames);
     const tracker = new FaceTracker({ smoothingFrames: config.smoothingFrames, frameWidth: geometry.width, frameHeight: geometry.height });
@@ -181,7 +183,6 @@ export async function renderClip(
     // One batch is lip-synced and encoded while the next is decoded and its faces detected, so the CPU work of
     // one stage overlaps the inference of the other (on a GPU host the CPU is otherwise idle during inference).
     // Order is kept by awaiting the previous batch before starting the next: at most two batches are in memory.
-    let inFlight: Promise<void> = Promise.resolve();
     const processBatch = async (batch: typeof ready) => {
       const withFace: EngineFrame[] = [];
       for (const frame of batch) {
@@ -246,6 +247,8 @@ export async function renderClip(
     await rename(partialPath, input.outputPath);
   } catch (err) {
     await encoder.abort();
+    // The batch in flight fails fast once the encoder is gone; let it finish before cleaning up.
+    await inFlight.catch(() => undefined);
     await rm(partialPath, { force: true });
     // Cancelling kills ffmpeg, which surfaces first as a broken pipe: report what really happened.
     if (signal?.aborted) throw new CancelledError();
