@@ -52,6 +52,13 @@ describe('lipsync render', () => {
     expect(result!.error).toContain('models/README.md');
   });
 
+  it('reports bad settings by name with exit code 2, not a stack trace', () => {
+    const res = lipsync(['render', '--audio', SPEECH, '--video', PORTRAIT, '--out', path.join(dir, 'bad')], { LIPSYNC_ENGINE: 'nope' });
+    expect(res.status).toBe(2);
+    expect(res.stderr).toMatch(/^Invalid configuration:\n  LIPSYNC_ENGINE: .*\(got "nope"\)/);
+    expect(res.stderr).not.toMatch(/\bat .*\.ts:\d+/);
+  });
+
   it('explains bad flags', () => {
     const res = lipsync(['render', '--audio', SPEECH, '--out', dir]);
     expect(res.status).not.toBe(0);

@@ -8,6 +8,7 @@ import { disposeEngines } from '../../pipeline/engine/select.js';
 import { renderClip } from '../../pipeline/render/renderClip.js';
 import { outputNamesFor } from '../outputNames.js';
 import { createProgressView } from '../progressBars.js';
+import { exitOnConfigError } from '../configErrorExit.js';
 
 interface RenderFlags {
   audio: string;
@@ -94,6 +95,10 @@ export function register(program: Command): void {
     .addOption(new Option('--loop <mode>', 'how templates shorter than the audio are extended (default: LOOP_MODE)').choices([...loopModes]))
     .option('--json', 'print one JSON array of results on stdout')
     .action(async (flags: RenderFlags) => {
-      process.exitCode = await runRender(flags);
+      try {
+        process.exitCode = await runRender(flags);
+      } catch (err) {
+        exitOnConfigError(err);
+      }
     });
 }

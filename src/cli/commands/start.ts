@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { loadQueueConfig, type QueueConfig } from '../../config/queue.js';
 import { loadWebConfig, type WebConfig } from '../../config/web.js';
-import { ConfigError } from '../../errors.js';
 import { logger, type Logger } from '../../log.js';
 import { ensureRedis, type RedisEndpoint } from '../../queue/redisServer.js';
 import { ServiceGroup, stopOnSignals, type Service } from '../../queue/services.js';
@@ -11,6 +10,7 @@ import { linksFromSigner } from '../../bots/core/delivery.js';
 import { createDiscordService } from '../../bots/discord/service.js';
 import { createTelegramService } from '../../bots/telegram/service.js';
 import { createLinkSigner } from '../../web/links.js';
+import { exitOnConfigError } from '../configErrorExit.js';
 
 export interface StartContext {
   queueConfig: QueueConfig;
@@ -83,10 +83,7 @@ export function register(program: Command): void {
       try {
         await runStart();
       } catch (err) {
-        if (!(err instanceof ConfigError)) throw err;
-        process.stderr.write(`${err.message}\n`);
-        process.exitCode = 2;
-        process.exit();
+        exitOnConfigError(err);
       }
     });
 }

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { loadQueueConfig } from '../../config/queue.js';
 import { loadWebConfig } from '../../config/web.js';
-import { ConfigError } from '../../errors.js';
 import { logger } from '../../log.js';
 import { ServiceGroup, stopOnSignals } from '../../queue/services.js';
 import { createWebService } from '../../web/service.js';
+import { exitOnConfigError } from '../configErrorExit.js';
 
 /** `lipsync web`: only the download server (Redis and a worker run elsewhere). Exported for tests. */
 export async function runWeb(env: NodeJS.ProcessEnv = process.env): Promise<void> {
@@ -24,10 +24,7 @@ export function register(program: Command): void {
       try {
         await runWeb();
       } catch (err) {
-        if (!(err instanceof ConfigError)) throw err;
-        process.stderr.write(`${err.message}\n`);
-        process.exitCode = 2;
-        process.exit();
+        exitOnConfigError(err);
       }
     });
 }

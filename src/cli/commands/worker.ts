@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { loadQueueConfig } from '../../config/queue.js';
-import { ConfigError } from '../../errors.js';
 import { logger } from '../../log.js';
 import { ServiceGroup, stopOnSignals } from '../../queue/services.js';
 import { workerService } from '../../queue/workerService.js';
+import { exitOnConfigError } from '../configErrorExit.js';
 
 /** `lipsync worker`: renders queued clips until SIGTERM/SIGINT. Exported so tests can run it in a child process. */
 export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<void> {
@@ -25,9 +25,7 @@ export function register(program: Command): void {
       try {
         await runWorker();
       } catch (err) {
-        if (!(err instanceof ConfigError)) throw err;
-        process.stderr.write(`${err.message}\n`);
-        process.exitCode = 2;
+        exitOnConfigError(err);
       }
     });
 }
