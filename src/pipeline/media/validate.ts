@@ -2,14 +2,15 @@ import { stat } from 'node:fs/promises';
 import type { MediaLimits } from '../../config/index.js';
 import { InputError } from '../../errors.js';
 import { formatBytes, formatSeconds } from '../../format.js';
+import { SAFE_DEMUXERS } from './process.js';
 import { probeMedia, type MediaInfo, type ProbeOptions } from './probe.js';
 
-const ACCEPTED_CONTAINERS = ['mov', 'mp4', 'matroska', 'webm', 'avi', 'wav', 'mp3', 'aac', 'ogg', 'flac', 'image2', 'png_pipe', 'jpeg_pipe', 'webp_pipe'];
 const ACCEPTED_VIDEO_CODECS = new Set(['h264', 'hevc', 'vp8', 'vp9', 'av1', 'mpeg4', 'png', 'mjpeg', 'webp']);
 const ACCEPTED_AUDIO_CODECS = new Set(['aac', 'mp3', 'vorbis', 'opus', 'flac', 'alac']);
 
+/** ffprobe could only open the file with a whitelisted demuxer; this re-checks its answer against the same list. */
 function containerAccepted(formatName: string): boolean {
-  return formatName.split(',').some((name) => ACCEPTED_CONTAINERS.includes(name));
+  return formatName.split(',').some((name) => (SAFE_DEMUXERS as readonly string[]).includes(name));
 }
 
 async function checkFileSize(file: string, label: string, limits: MediaLimits): Promise<void> {
