@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { RenderGeometry } from './geometry.js';
-import { runManaged, safeInputArgs } from './process.js';
+import { runManaged, runToCompletion, safeInputArgs } from './process.js';
 import { readRawFrames } from './rawFrames.js';
 
 export interface DecodeOptions {
@@ -64,10 +64,7 @@ export async function spillTemplate(file: string, dir: string, options: DecodeOp
     '-q:v', '2', '-start_number', '0',
     path.join(dir, SPILL_PATTERN),
   ];
-  const proc = runManaged(options.ffmpeg, args, { purpose: options.purpose, stallTimeoutMs: options.stallTimeoutMs, signal: options.signal });
-  proc.child.stdin?.end();
-  proc.child.stdout?.resume();
-  await proc.done;
+  await runToCompletion(options.ffmpeg, args, { purpose: options.purpose, stallTimeoutMs: options.stallTimeoutMs, signal: options.signal });
 }
 
 /** Reads frames [start, start + count) of a spilled sequence (our own files, not user input). */
