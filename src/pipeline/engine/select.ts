@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { EngineName, PipelineConfig } from '../../config/index.js';
 import { logger } from '../../log.js';
+import { loadOnce } from '../loadOnce.js';
 import type { LipSyncEngine } from './types.js';
 import { Wav2LipOnnxEngine } from './wav2lipOnnx.js';
 
@@ -51,14 +52,7 @@ export async function getEngine(choice: EngineChoice): Promise<LipSyncEngine> {
   const name = resolveEngineName(choice);
   const { config } = choice;
   const key = name === 'wav2lip' ? `wav2lip|${config.modelPath}|${config.device}|${config.batchSize}|${config.threads}|${config.modelColorOrder}` : name;
-  let engine = cache.get(key);
-  if (!engine) {
-    engine = createEngine(name, config);
-    cache.set(key, engine);
-    // A failed load (missing file, corrupt model) must not be cached: the operator may fix it and retry.
-    engine.catch(() => cache.delete(key));
-  }
-  return engine;
+  return loadOnce(cache, key, () => createEngine(name, config));
 }
 
 /** Releases every cached engine (end of process, tests). */

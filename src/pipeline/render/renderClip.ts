@@ -7,6 +7,7 @@ import { logger } from '../../log.js';
 import { melSpectrogram } from '../audio/mel.js';
 import { melWindow, outputFrameCount } from '../audio/melWindows.js';
 import { getEngine } from '../engine/select.js';
+import { loadOnce } from '../loadOnce.js';
 import type { EngineFrame, LipSyncEngine } from '../engine/types.js';
 import { boxIou, FaceDetector, FaceTracker, type FaceDetection } from '../face/index.js';
 import { resolveMediaBinaries } from '../media/binaries.js';
@@ -31,13 +32,7 @@ export interface RenderDependencies {
 /** Detectors are cheap but not free to load; one per process and model choice. */
 const detectors = new Map<string, Promise<FaceDetector>>();
 function getDetector(model: PipelineConfig['faceDetector']): Promise<FaceDetector> {
-  let detector = detectors.get(model);
-  if (!detector) {
-    detector = FaceDetector.create({ model });
-    detectors.set(model, detector);
-    detector.catch(() => detectors.delete(model));
-  }
-  return detector;
+  return loadOnce(detectors, model, () => FaceDetector.create({ model }));
 }
 
 /**
