@@ -2,14 +2,8 @@ import { mkdir } from 'node:fs/promises';
 import { ApplicationFlagsBitField, Client, Events, GatewayIntentBits, Partials, Routes, type RateLimitData } from 'discord.js';
 import { ConfigError } from '../../errors.js';
 import type { DiscordSettings } from '../../config/discord.js';
-import type { Logger } from '../../log.js';
-import { ConversationCore, type CoreLimits } from '../core/conversation.js';
-import type { QueuePort } from '../core/batches.js';
-import type { Clock } from '../core/clock.js';
+import { ConversationCore, type ConversationDeps } from '../core/conversation.js';
 import { systemClock } from '../core/clock.js';
-import type { DownloadLinks } from '../core/delivery.js';
-import type { MediaInspector } from '../core/inspect.js';
-import type { TrackingStore } from '../core/tracking.js';
 import { registerCommands } from './commands.js';
 import { EphemeralScope } from './ephemeral.js';
 import { translateError } from './errors.js';
@@ -19,18 +13,9 @@ import { DiscordPlatform } from './platform.js';
 import { UploadLimits } from './uploadLimits.js';
 import { discordWords } from './wording.js';
 
-export interface DiscordBotDeps {
+/** What the core needs, minus what the adapter supplies itself (the platform port, allow-list, command spelling). */
+export interface DiscordBotDeps extends Omit<ConversationDeps, 'platform' | 'isAllowed' | 'command' | 'historyLimit'> {
   settings: DiscordSettings;
-  queue: QueuePort;
-  tracking: TrackingStore;
-  inspector: MediaInspector;
-  links: DownloadLinks | null;
-  limits: CoreLimits;
-  tempDir: string;
-  sessionIdleMs?: number;
-  positionRefreshMs?: number;
-  clock?: Clock;
-  log: Logger;
 }
 
 /** Discord's largest upload (boosted servers); the per-channel limit is checked when sending. */
