@@ -1,16 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
-import { resolveMediaBinaries } from '../src/pipeline/media/binaries.js';
-
-const root = path.resolve(import.meta.dirname, '..');
-export const PORTRAIT = path.join(root, 'test/fixtures/face-astronaut-320.png');
-export const SPEECH = path.join(root, 'test/fixtures/speech-en.wav');
-
-export function ffmpeg(args: string[]): void {
-  const { ffmpeg: bin } = resolveMediaBinaries({ ffmpegPath: process.env.FFMPEG_PATH, ffprobePath: process.env.FFPROBE_PATH });
-  const res = spawnSync(bin, ['-nostdin', '-v', 'error', '-y', ...args]);
-  if (res.status !== 0) throw new Error(`ffmpeg ${args.join(' ')}: ${res.stderr.toString()}`);
-}
+// Inputs the benchmark renders; the fixture files and the ffmpeg runner are the test suite's own.
+import { ffmpeg, PORTRAIT, SPEECH } from '../test/support/media.js';
 
 /** A 1280×720 template of `seconds` at 25 fps: the portrait centred (face ~150 px wide), zooming and drifting gently. */
 export function make720pTemplate(out: string, seconds: number): string {

@@ -17,7 +17,8 @@ import { loadConfig } from '../src/config/index.js';
 import { disposeEngines, getEngine } from '../src/pipeline/engine/select.js';
 import { renderClip } from '../src/pipeline/render/renderClip.js';
 import { emptyTimings } from '../src/pipeline/render/stageTimings.js';
-import { ffmpeg, make720pTemplate, makeSpeech } from './fixtures.js';
+import { ffmpeg } from '../test/support/media.js';
+import { make720pTemplate, makeSpeech } from './fixtures.js';
 
 const FPS = 25;
 const SECONDS = 10;
@@ -104,7 +105,7 @@ try {
     return { ...run, timings };
   };
 
-  const ffmpegRuns: Array<{ value: void; ms: number }> = [];
+  const ffmpegRuns: Array<{ ms: number }> = [];
   const inferenceRuns: Array<{ value: void; ms: number }> = [];
   const wav2lipRuns: Awaited<ReturnType<typeof pipeline>>[] = [];
   const builtinRuns: Awaited<ReturnType<typeof pipeline>>[] = [];
