@@ -1,24 +1,15 @@
-import { spawnSync } from 'node:child_process';
 import { createRgbImage, type RgbImage } from '../../src/pipeline/media/image.js';
-import { resolveMediaBinaries } from '../../src/pipeline/media/binaries.js';
-
-function ffmpegPath(): string {
-  return process.env.LIPSYNC_TEST_FFMPEG ?? resolveMediaBinaries({ ffmpegPath: process.env.FFMPEG_PATH }).ffmpeg;
-}
+import { ffmpeg } from './media.js';
 
 /**
  * Decodes the first frame of an image or video file to packed rgb24 with ffmpeg. `filter` is an optional -vf chain
  * (e.g. "scale=iw/4:ih/4"). The frame comes back as a binary PPM so its size needs no separate probe.
  */
 export function decodeImage(file: string, filter?: string): RgbImage {
-  const args = ['-v', 'error', '-i', file, '-frames:v', '1'];
+  const args = ['-i', file, '-frames:v', '1'];
   if (filter) args.push('-vf', filter);
   args.push('-f', 'image2pipe', '-c:v', 'ppm', '-pix_fmt', 'rgb24', '-');
-  const res = spawnSync(ffmpegPath(), args, { maxBuffer: 1 << 28 });
-  if (res.status !== 0 || !res.stdout) {
-    throw new Error(`ffmpeg failed to decode ${file}: ${res.stderr?.toString() ?? res.error?.message}`);
-  }
-  return parsePpm(res.stdout);
+  return parsePpm(ffmpeg(args));
 }
 
 /** Parses a binary (P6, maxval 255) PPM. */

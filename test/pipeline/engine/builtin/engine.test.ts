@@ -4,14 +4,16 @@ import type { EngineFrame } from '../../../../src/pipeline/engine/types.js';
 import type { FaceDetection } from '../../../../src/pipeline/face/types.js';
 import { cloneRgbImage, createRgbImage, type RgbImage } from '../../../../src/pipeline/media/image.js';
 import { changeCentroid, changedOutside, lowerFaceBox, mouthBox, mouthDarkening } from '../../../support/mouthMetrics.js';
-import { PORTRAIT_KEYPOINTS, PORTRAIT_PATH, decodeImage, faceAt, flatMel, speechMel } from './portrait.js';
+import { decodeImage } from '../../../support/images.js';
+import { PORTRAIT } from '../../../support/media.js';
+import { PORTRAIT_KEYPOINTS, faceAt, flatMel, speechMel } from './portrait.js';
 
 const FPS = 25;
 const CONTEXT = { fps: FPS, width: 320, height: 320, facePads: { top: 0, bottom: 10, left: 0, right: 0 } };
 
 let portrait: RgbImage;
 beforeAll(() => {
-  portrait = decodeImage(PORTRAIT_PATH);
+  portrait = decodeImage(PORTRAIT);
 });
 
 /** Renders one clip: frame i gets `mels[i]` and `faces[i]` (or the portrait's face), each on its own copy of `image`. */

@@ -1,36 +1,6 @@
-import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { FaceDetection, FaceKeypoints, Point } from '../../../../src/pipeline/face/types.js';
-import { createRgbImage, type RgbImage } from '../../../../src/pipeline/media/image.js';
-import { resolveMediaBinaries } from '../../../../src/pipeline/media/binaries.js';
 
 /** Test helpers for the built-in engine: the real portrait, hand-placed keypoints, synthetic mel windows. */
-
-export const PORTRAIT_PATH = fileURLToPath(new URL('../../../fixtures/face-astronaut-320.png', import.meta.url));
-
-function ffmpegPath(): string {
-  return process.env.LIPSYNC_TEST_FFMPEG ?? resolveMediaBinaries().ffmpeg;
-}
-
-/** Decodes any image ffmpeg reads into packed rgb24, optionally scaled. */
-export function decodeImage(file: string, width = 320, height = 320): RgbImage {
-  const data = execFileSync(
-    ffmpegPath(),
-    ['-v', 'error', '-i', file, '-vf', `scale=${width}:${height}:flags=bicubic`, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'],
-    { maxBuffer: 64 * 1024 * 1024 },
-  );
-  return createRgbImage(width, height, new Uint8Array(data.buffer, data.byteOffset, data.length));
-}
-
-/** Writes an image as PNG (for looking at results while tuning). */
-export function writePng(image: RgbImage, file: string, scale = 1): void {
-  execFileSync(
-    ffmpegPath(),
-    ['-v', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${image.width}x${image.height}`, '-i', '-',
-      '-vf', `scale=iw*${scale}:ih*${scale}:flags=neighbor`, file],
-    { input: image.data },
-  );
-}
 
 /** Keypoints of the 320 px portrait, placed by hand (the face spans about x 110–175, y 10–95; the chin is at y ≈ 107). */
 export const PORTRAIT_KEYPOINTS: FaceKeypoints = {
