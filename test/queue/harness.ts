@@ -11,13 +11,13 @@ import type { QueueEvent } from '../../src/queue/events.js';
 import { RenderQueue } from '../../src/queue/queue.js';
 import type { Subscription } from '../../src/queue/events.js';
 import { deletePrefix, requireRedis, TEST_REDIS_URL, uniquePrefix } from '../support/redis.js';
+import { WAIT_MS, waitUntil } from '../support/wait.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const workerEntry = path.join(repoRoot, 'test/queue/workerEntry.ts');
 
-/** Generous: the machine running the tests may be slow and shared. Waits end as soon as the condition holds. */
-export const WAIT_MS = 90_000;
+export { WAIT_MS };
 
 export const silentLog = pino({ level: 'silent' });
 
@@ -103,17 +103,12 @@ export class QueueHarness {
 
   /** Resolves with the first truthy value of `probe`, checked whenever time passes; fails after WAIT_MS naming `what`. */
   async waitFor<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = WAIT_MS): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const v = probe();
-      if (v) return v;
-      if (Date.now() > deadline) {
-        const logs = this.workers.map((w, i) => `--- worker ${i} ---\n${w.log.slice(-4000)}`).join('\n');
-        throw new Error(`timed out waiting for ${what}; events: ${JSON.stringify(this.events.map((e) => [e.type, 'clipId' in e ? e.clipId : e.batchId]))}\n${logs}`);
-      }
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    return waitUntil(what, probe, timeoutMs, () => {
+      const logs = this.workers.map((w, i) => `--- worker ${i} ---\n${w.log.slice(-4000)}`).join('\n');
+      return `events: ${JSON.stringify(this.events.map((e) => [e.type, 'clipId' in e ? e.clipId : e.batchId]))}\n${logs}`;
+    });
   }
+
 
   of<K extends QueueEvent['type']>(type: K, batchId?: string): Extract<QueueEvent, { type: K }>[] {
     return this.events.filter((e): e is Extract<QueueEvent, { type: K }> => e.type === type && (batchId === undefined || e.batchId === batchId));

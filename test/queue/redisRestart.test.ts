@@ -11,21 +11,13 @@ import { createRedis } from '../../src/queue/redis.js';
 import { ensureRedis, type RedisEndpoint } from '../../src/queue/redisServer.js';
 import type { QueueEvent } from '../../src/queue/events.js';
 import { freePort } from '../support/net.js';
-import { silentLog, WAIT_MS, WorkerProcess } from './harness.js';
+import { waitUntil } from '../support/wait.js';
+import { silentLog, WorkerProcess } from './harness.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 
-async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false> | T | null | undefined | false): Promise<T> {
-  const deadline = Date.now() + WAIT_MS;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('Redis restart (embedded redis-server with AOF)', () => {
   const cleanups: Array<() => Promise<unknown> | unknown> = [];
@@ -77,7 +69,7 @@ describe('Redis restart (embedded redis-server with AOF)', () => {
       videos.push({ path: path.join(dir, name), label: name });
     }
     const { batchId } = await queue.submitBatch({ owner: { platform: 'cli', userId: 'operator' }, audio: { path: audio }, videos });
-    await waitFor('the first clip to start', async () => (await queue.getBatch(batchId))?.clips.some((c) => c.status === 'active'));
+    await waitUntil('the first clip to start', async () => (await queue.getBatch(batchId))?.clips.some((c) => c.status === 'active'));
 
     // Restart Redis while one clip renders and three wait.
     await endpoint.stop();
@@ -85,7 +77,7 @@ describe('Redis restart (embedded redis-server with AOF)', () => {
     expect(endpoint.embedded).toBe(true);
 
     // The same queue client reconnects by itself; the worker (its own connections) carries on.
-    const finished = await waitFor('the batch to finish after the restart', async () => {
+    const finished = await waitUntil('the batch to finish after the restart', async () => {
       const batch = await queue.getBatch(batchId);
       return batch?.status === 'finished' ? batch : null;
     });
@@ -96,7 +88,7 @@ describe('Redis restart (embedded redis-server with AOF)', () => {
     const sub = await queue.subscribe((e) => {
       events.push(e);
     }, { fromId: '0', blockMs: 200 });
-    await waitFor('the event history', () => events.some((e) => e.type === 'batchDone'));
+    await waitUntil('the event history', () => events.some((e) => e.type === 'batchDone'));
     await sub.close();
     const done = events.filter((e) => e.type === 'clipDone').map((e) => (e as Extract<QueueEvent, { type: 'clipDone' }>).clipId);
     expect(done.sort()).toEqual(finished.clips.map((c) => c.clipId).sort());

@@ -448,13 +448,4 @@ export class FakeTelegram {
   }
 }
 
-/** Waits until `probe` returns something truthy; fails after `timeoutMs` naming `what` and showing `context()`. */
-export async function waitUntil<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 90_000, context?: () => string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${context ? `\n${context()}` : ''}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+export { waitUntil } from './wait.js';

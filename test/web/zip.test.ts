@@ -5,6 +5,7 @@ import http from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createWebWorld, pathOf, type WebWorld } from '../support/batchFixture.js';
 import { readZip } from './zipReader.js';
+import { waitUntil } from '../support/wait.js';
 
 /** Paths this process holds open (Linux /proc). */
 function openFiles(): string[] {
@@ -19,13 +20,6 @@ function openFiles(): string[] {
   return out;
 }
 
-async function waitFor(what: string, probe: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 async function metricValue(w: WebWorld, name: string, labels = ''): Promise<number> {
   const { body } = await w.metrics.scrape();
@@ -110,8 +104,8 @@ describe('batch ZIP', () => {
       });
     });
 
-    await waitFor('the clip files to be closed', () => !openFiles().some((f) => files.includes(f)));
-    await waitFor('the zip stream to be aborted', async () => (await metricValue(w, 'lipsync_web_zip_streams_total', '{outcome="aborted"}')) === 1);
+    await waitUntil('the clip files to be closed', () => !openFiles().some((f) => files.includes(f)), 10_000);
+    await waitUntil('the zip stream to be aborted', async () => (await metricValue(w, 'lipsync_web_zip_streams_total', '{outcome="aborted"}')) === 1, 10_000);
     expect(await metricValue(w, 'lipsync_web_zip_streams_active')).toBe(0);
     expect(received).toBeLessThan(big.length);
     // The server is fine afterwards.
