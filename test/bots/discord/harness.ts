@@ -13,6 +13,7 @@ import { binaries } from '../../support/media.js';
 import { QueueHarness } from '../../queue/harness.js';
 import { snowflake } from '../../support/fakeDiscord.js';
 import { pino } from 'pino';
+import { waitUntil } from '../../support/wait.js';
 
 export const WAIT_MS = Number(process.env.DISCORD_WAIT ?? 120_000);
 
@@ -20,14 +21,8 @@ export const ana: FakeUser = { id: snowflake(), username: 'ana' };
 export const bob: FakeUser = { id: snowflake(), username: 'bob' };
 
 /** Polls `probe` until it returns something truthy; generous timeout for a loaded machine. */
-export async function until<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = WAIT_MS): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+export function until<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = WAIT_MS): Promise<T> {
+  return waitUntil(what, probe, timeoutMs);
 }
 
 /** A fake Discord, a queue world (Redis prefix, data dir) and the real DiscordBot pointed at the fake. */
