@@ -1,13 +1,18 @@
 import type { RgbImage } from '../media/image.js';
 import type { FaceDetection } from '../face/types.js';
 import type { FacePads } from '../../config/index.js';
+import type { Rect } from '../composite/rect.js';
 
 /** One output frame handed to an engine. The engine edits `image` in place. */
 export interface EngineFrame {
   /** Output frame index (0-based), also the index of its audio window. */
   index: number;
+  /**
+   * The part of the frame the engine works on (at least its `workArea` for this face; the whole frame is fine too),
+   * as RGB. The renderer writes back whatever the engine changed.
+   */
   image: RgbImage;
-  /** The smoothed main face of this frame; frames without a face are never handed to an engine. */
+  /** The smoothed main face of this frame, in `image`'s coordinates; frames without a face never reach an engine. */
   face: FaceDetection;
   /** The 80x16 mel window for this frame, band-major (80 rows of 16 columns). */
   mel: Float32Array;
@@ -15,6 +20,11 @@ export interface EngineFrame {
 
 /** Per-clip state of an engine (e.g. temporal smoothing of the mouth); created once per rendered clip. */
 export interface ClipSynthesizer {
+  /**
+   * The pixels the engine reads or changes for a face, in frame coordinates (within the clip's width × height).
+   * Frames stay in the decoder's YUV; only this part is converted to RGB for the engine and back.
+   */
+  workArea(face: FaceDetection): Rect;
   /** Lip-syncs a batch of consecutive frames in place. Frames arrive in output order. */
   synthesize(frames: readonly EngineFrame[], signal?: AbortSignal): Promise<void>;
 }

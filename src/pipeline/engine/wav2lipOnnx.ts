@@ -52,7 +52,10 @@ export class Wav2LipOnnxEngine implements LipSyncEngine {
   }
 
   startClip(context: ClipContext): ClipSynthesizer {
-    return { synthesize: (frames, signal) => this.synthesize(frames, context.facePads, signal) };
+    return {
+      workArea: (face) => cropBoxForFace(face, context.facePads, context.width, context.height),
+      synthesize: (frames, signal) => this.synthesize(frames, context.facePads, signal),
+    };
   }
 
   private async synthesize(frames: readonly EngineFrame[], pads: FacePads, signal?: AbortSignal): Promise<void> {

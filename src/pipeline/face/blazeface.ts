@@ -148,7 +148,15 @@ function fillInput(image: RgbImage, lb: Letterbox, size: number, out: Float32Arr
   const src = image.data;
   const { contentW, contentH, padX, padY, n } = lb;
   out.fill(-1);
-  if (n > 1) {
+  if (contentW === image.width && contentH === image.height) {
+    // Already the input size (the detector shrinks frames before they get here): a straight copy.
+    const rowValues = contentW * 3;
+    for (let oy = 0; oy < contentH; oy++) {
+      const o = ((oy + padY) * size + padX) * 3;
+      const p = oy * rowValues;
+      for (let k = 0; k < rowValues; k++) out[o + k] = src[p + k]! * INV_127_5 - 1;
+    }
+  } else if (n > 1) {
     const { colOffsets, rowOffsets } = lb;
     const norm = 1 / (n * n * 127.5);
     for (let oy = 0; oy < contentH; oy++) {

@@ -9,8 +9,11 @@
  */
 import type { FacePads } from '../../config/index.js';
 import type { Rect } from '../composite/rect.js';
-import { cropRgbImage, type RgbImage } from '../media/image.js';
+import type { RgbImage } from '../media/image.js';
+import type { FrameImage } from '../media/yuvImage.js';
+import { FULL_RANGE_ANCHORS } from './anchors.js';
 import { BlazeFaceModel, type BlazeFaceModelKind } from './blazeface.js';
+import { sampleRegion } from './detectorInput.js';
 import type { FaceDetection, Point } from './types.js';
 
 export type { FaceDetection, FaceKeypoints, Point, TrackedFace } from './types.js';
@@ -56,13 +59,21 @@ export function regionAround(face: FaceDetection, frameWidth: number, frameHeigh
   return { x, y, size };
 }
 
-function translateFace(face: FaceDetection, dx: number, dy: number): FaceDetection {
-  const move = (p: Point): Point => ({ x: p.x + dx, y: p.y + dy });
+/** The same face with its box and keypoints moved by (dx, dy) pixels. */
+export function translateFace(face: FaceDetection, dx: number, dy: number): FaceDetection {
+  return mapFace(face, 1, 1, dx, dy);
+}
+
+/** The face found in a sampled region (see sampleRegion) in frame pixels: scaled by (sx, sy), then moved by (dx, dy). */
+function mapFace(face: FaceDetection, sx: number, sy: number, dx: number, dy: number): FaceDetection {
+  const move = (p: Point): Point => ({ x: p.x * sx + dx, y: p.y * sy + dy });
   const k = face.keypoints;
   return {
     ...face,
-    x: face.x + dx,
-    y: face.y + dy,
+    x: face.x * sx + dx,
+    y: face.y * sy + dy,
+    width: face.width * sx,
+    height: face.height * sy,
     keypoints: {
       rightEye: move(k.rightEye),
       leftEye: move(k.leftEye),
@@ -96,8 +107,16 @@ export class FaceDetector {
   }
 
   /** All faces in the frame, in frame pixels, best score first. Await each call before the next. */
-  async detect(image: RgbImage): Promise<FaceDetection[]> {
+  async detect(frame: FrameImage): Promise<FaceDetection[]> {
     if (this.disposed) throw new Error('FaceDetector used after dispose()');
+    // The models only ever see their input size: shrink once, to the largest input a model here may need.
+    const largestInput = this.opts.model === 'short' ? this.primary.inputSize : FULL_RANGE_ANCHORS.inputSize;
+    const sampled = sampleRegion(frame, { x1: 0, y1: 0, x2: frame.width, y2: frame.height }, largestInput);
+    const faces = await this.detectSampled(sampled.image);
+    return faces.map((f) => mapFace(f, sampled.scaleX, sampled.scaleY, 0, 0));
+  }
+
+  private async detectSampled(image: RgbImage): Promise<FaceDetection[]> {
     if (this.opts.model !== 'auto') return this.primary.detect(image);
     // 'auto': start with the model that worked on the previous frame, try the other one when it finds nothing.
     const first = this.preferFull ? await this.fullModel() : this.primary;
@@ -124,13 +143,14 @@ export class FaceDetector {
    * small face large, so it finds it as well as the full-range model does on the whole frame, for a fraction of the
    * cost. Falls back to the whole frame when nothing is found there (the face moved away, a cut).
    */
-  async detectNear(image: RgbImage, near: FaceDetection | null): Promise<FaceDetection[]> {
+  async detectNear(image: FrameImage, near: FaceDetection | null): Promise<FaceDetection[]> {
     if (this.disposed) throw new Error('FaceDetector used after dispose()');
     const region = near && this.opts.model !== 'full' ? regionAround(near, image.width, image.height) : null;
     if (region) {
-      const crop = cropRgbImage(image, region.x, region.y, region.size, region.size);
-      const faces = await this.primary.detect(crop);
-      if (faces.length > 0) return faces.map((f) => translateFace(f, region.x, region.y));
+      const rect = { x1: region.x, y1: region.y, x2: region.x + region.size, y2: region.y + region.size };
+      const crop = sampleRegion(image, rect, this.primary.inputSize);
+      const faces = await this.primary.detect(crop.image);
+      if (faces.length > 0) return faces.map((f) => mapFace(f, crop.scaleX, crop.scaleY, region.x, region.y));
     }
     return this.detect(image);
   }

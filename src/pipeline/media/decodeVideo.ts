@@ -1,7 +1,8 @@
 import path from 'node:path';
 import type { RenderGeometry } from './geometry.js';
 import { runManaged, runToCompletion, safeInputArgs } from './process.js';
-import { readRawFrames } from './rawFrames.js';
+import { readRawFrames, type FramePool } from './rawFrames.js';
+import { yuvFrameBytes } from './yuvImage.js';
 
 export interface DecodeOptions {
   ffmpeg: string;
@@ -9,6 +10,8 @@ export interface DecodeOptions {
   stallTimeoutMs: number;
   signal?: AbortSignal;
   purpose: string;
+  /** Where frame buffers come from (and go back to once encoded); without it each frame is a new allocation. */
+  pool?: FramePool;
 }
 
 /** Rotation is applied by ffmpeg's autorotate; `fps` turns variable frame rate into constant; `scale` applies the cap. */
@@ -25,7 +28,7 @@ async function* framesOf(args: string[], options: DecodeOptions): AsyncGenerator
   });
   proc.child.stdin?.end();
   try {
-    yield* readRawFrames(proc.child.stdout!, width * height * 3);
+    yield* readRawFrames(proc.child.stdout!, yuvFrameBytes(width, height), options.pool);
     await proc.done;
   } finally {
     // The consumer may stop early (enough frames, error, cancel): never leave ffmpeg running.
@@ -34,15 +37,18 @@ async function* framesOf(args: string[], options: DecodeOptions): AsyncGenerator
   }
 }
 
-/** Decodes an uploaded template from the start, normalised to the render geometry, at most `maxFrames` frames. */
+/**
+ * Decodes an uploaded template from the start, normalised to the render geometry, at most `maxFrames` frames, as
+ * yuv420p (see YuvImage): what H.264 uploads already are, so the usual template needs no pixel conversion at all.
+ */
 export function decodeTemplate(file: string, maxFrames: number, options: DecodeOptions): AsyncGenerator<Uint8Array> {
   const args = [
     '-nostdin', '-v', 'error',
     ...safeInputArgs(file),
     '-an', '-sn', '-dn',
-    '-vf', `${normaliseFilter(options.geometry)},format=rgb24`,
+    '-vf', `${normaliseFilter(options.geometry)},format=yuv420p`,
     '-frames:v', String(maxFrames),
-    '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1',
+    '-f', 'rawvideo', '-pix_fmt', 'yuv420p', 'pipe:1',
   ];
   return framesOf(args, options);
 }
@@ -74,8 +80,8 @@ export function decodeSpilledRange(dir: string, start: number, count: number, op
     '-f', 'image2', '-framerate', options.geometry.fpsRational, '-start_number', String(start),
     '-i', path.join(dir, SPILL_PATTERN),
     '-frames:v', String(count),
-    '-vf', 'format=rgb24',
-    '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1',
+    '-vf', 'format=yuv420p',
+    '-f', 'rawvideo', '-pix_fmt', 'yuv420p', 'pipe:1',
   ];
   return framesOf(args, options);
 }

@@ -29,7 +29,7 @@ export function encoderArgs(options: EncoderOptions): string[] {
   const { width, height, fpsRational } = options.geometry;
   return [
     '-nostdin', '-v', 'error', '-y',
-    '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`, '-framerate', fpsRational, '-i', 'pipe:0',
+    '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${width}x${height}`, '-framerate', fpsRational, '-i', 'pipe:0',
     ...safeInputArgs(options.audioFile),
     '-map', '0:v:0', '-map', '1:a:0',
     '-c:v', 'libx264', '-preset', options.preset, '-crf', String(options.crf), '-pix_fmt', 'yuv420p',
@@ -40,7 +40,7 @@ export function encoderArgs(options: EncoderOptions): string[] {
   ];
 }
 
-/** H.264 yuv420p + AAC MP4 with the index up front (faststart), fed raw RGB frames on stdin. */
+/** H.264 yuv420p + AAC MP4 with the index up front (faststart), fed raw yuv420p frames on stdin (no conversion). */
 export class ClipEncoder {
   private readonly proc: ManagedProcess;
 

@@ -8,18 +8,22 @@ import { melSpectrogram } from '../audio/mel.js';
 import { melWindow, outputFrameCount } from '../audio/melWindows.js';
 import { getEngine } from '../engine/select.js';
 import { loadOnce } from '../loadOnce.js';
-import type { EngineFrame, LipSyncEngine } from '../engine/types.js';
-import { boxIou, FaceDetector, FaceTracker, type FaceDetection } from '../face/index.js';
+import type { LipSyncEngine } from '../engine/types.js';
+import { FaceDetector, FaceTracker, type FaceDetection } from '../face/index.js';
+import { KeyframeDetection, type DetectedFrame } from '../face/keyframes.js';
+import type { SourceFrame } from '../timeline/frameSource.js';
 import { resolveMediaBinaries } from '../media/binaries.js';
 import { ANALYSIS_SAMPLE_RATE, decodeAnalysisAudio } from '../media/decodeAudio.js';
 import { ClipEncoder } from '../media/encode.js';
+import { FramePool } from '../media/rawFrames.js';
 import { renderGeometry } from '../media/geometry.js';
-import type { RgbImage } from '../media/image.js';
+import { yuvFrameBytes, type YuvImage } from '../media/yuvImage.js';
 import { probeAudioInput, probeTemplateInput } from '../media/validate.js';
 import { openTemplateSource } from '../timeline/frameSource.js';
 import { ProgressReporter } from './progressReporter.js';
 import { emptyTimings, timed, type StageTimings } from './stageTimings.js';
 import type { ProgressCallback, RenderClipInput, RenderClipOptions, RenderClipResult } from './types.js';
+import { cutWorkArea, pasteWorkArea, type CutArea } from './workAreas.js';
 
 export interface RenderDependencies {
   config?: PipelineConfig;
@@ -60,24 +64,9 @@ async function allOrNothing<T extends readonly unknown[]>(
   }
 }
 
-/** The detection that continues the previous main face (best overlap), else the largest; null without faces. */
-function followFace(detections: readonly FaceDetection[], previous: FaceDetection | null): FaceDetection | null {
-  let best: FaceDetection | null = null;
-  let bestScore = -1;
-  for (const face of detections) {
-    const score = previous ? boxIou(previous, face) : face.width * face.height;
-    if (score > bestScore) {
-      best = face;
-      bestScore = score;
-    }
-  }
-  if (previous && bestScore < 0.2) return detections.reduce<FaceDetection | null>((a, f) => (!a || f.width * f.height > a.width * a.height ? f : a), null);
-  return best;
-}
-
 interface PendingFrame {
   index: number;
-  image: RgbImage;
+  image: YuvImage;
 }
 
 /**
@@ -128,7 +117,10 @@ export async function renderClip(
   }));
   const synthesizer = engine.startClip({ fps: geometry.fps, width: geometry.width, height: geometry.height, facePads: config.facePads });
 
+  // Enough buffers for the frames in flight: two engine batches, the tracker's look-ahead and the pipes.
+  const pool = new FramePool(yuvFrameBytes(geometry.width, geometry.height), 2 * engine.batchSize + 2 * config.smoothingFrames + 8);
   const source = await openTemplateSource({
+    pool,
     ffmpeg: bins.ffmpeg,
     geometry,
     stallTimeoutMs,
@@ -179,14 +171,22 @@ export async function renderClip(
     // one stage overlaps the inference of the other (on a GPU host the CPU is otherwise idle during inference).
     // Order is kept by awaiting the previous batch before starting the next: at most two batches are in memory.
     const processBatch = async (batch: typeof ready) => {
-      const withFace: EngineFrame[] = [];
+      const cuts: CutArea[] = [];
       for (const frame of batch) {
-        if (frame.face) withFace.push({ index: frame.index, image: frame.image, face: frame.face, mel: melWindow(mel, frame.index, geometry.fps) });
+        if (!frame.face) continue;
+        framesWithFace++;
+        const cut = cutWorkArea(synthesizer, frame.image, frame.face, frame.index, melWindow(mel, frame.index, geometry.fps));
+        if (cut) cuts.push(cut);
       }
-      if (withFace.length > 0) await timed(timings, 'engine', () => synthesizer.synthesize(withFace, signal));
-      framesWithFace += withFace.length;
+      if (cuts.length > 0) {
+        await timed(timings, 'engine', async () => {
+          await synthesizer.synthesize(cuts.map((c) => c.engineFrame), signal);
+          cuts.forEach(pasteWorkArea);
+        });
+      }
       for (const frame of batch) {
         await timed(timings, 'encode', () => encoder.write(frame.image.data));
+        pool.release(frame.image.data);
         framesWritten++;
         progress.frameDone();
       }
@@ -207,29 +207,25 @@ export async function renderClip(
       }
     };
 
-    // Where the main face was on the previous frame: the detector looks there first.
-    let searchHint: FaceDetection | null = null;
-    let sinceDetection = 0;
+    // The detector runs on key frames (every FACE_DETECT_EVERY-th) near where the face was; the frames between get
+    // interpolated faces, or their own detection after a jump (see KeyframeDetection).
+    const keyframes = new KeyframeDetection<SourceFrame>(
+      (frame, near) => timed(timings, 'detect', () => detector.detectNear(frame.image, near)),
+      config.detectEvery,
+    );
+    const track = async (settled: Array<DetectedFrame<SourceFrame>>) => {
+      for (const { index, image: frame, detections } of settled) {
+        detectionCache?.set(frame.templateIndex, detections);
+        awaitingTrack.push({ index, image: frame.image });
+        await accept(tracker.push(index, detections));
+      }
+    };
     for (let index = 0; ; index++) {
       const next = await timed(timings, 'decode', () => frames.next());
       if (next.done) break;
-      const { templateIndex, image } = next.value;
-      let detections = detectionCache?.get(templateIndex);
-      if (!detections && searchHint && sinceDetection + 1 < config.detectEvery) {
-        // Between detector runs a followed face moves a pixel or two; the tracker's smoothing absorbs it.
-        detections = [searchHint];
-        sinceDetection++;
-      }
-      if (!detections) {
-        const hint = searchHint;
-        detections = await timed(timings, 'detect', () => detector.detectNear(image, hint));
-        detectionCache?.set(templateIndex, detections);
-        sinceDetection = 0;
-      }
-      searchHint = followFace(detections, searchHint);
-      awaitingTrack.push({ index, image });
-      await accept(tracker.push(index, detections));
+      await track(await keyframes.push(index, next.value, detectionCache?.get(next.value.templateIndex)));
     }
+    await track(await keyframes.flush());
     await accept(tracker.flush());
     await flushReady();
     await inFlight;

@@ -4,13 +4,13 @@ import path from 'node:path';
 import type { LoopMode } from '../../config/index.js';
 import { InputError } from '../../errors.js';
 import { decodeSpilledRange, decodeTemplate, spillFrameName, spillTemplate, type DecodeOptions } from '../media/decodeVideo.js';
-import { createRgbImage, type RgbImage } from '../media/image.js';
+import { createYuvImage, type YuvImage } from '../media/yuvImage.js';
 import { planRuns } from './lengthPolicy.js';
 
 export interface SourceFrame {
   /** Which template frame this is; equal indices mean equal pictures (used to reuse face detections). */
   templateIndex: number;
-  image: RgbImage;
+  image: YuvImage;
 }
 
 export interface TemplateSourceOptions extends DecodeOptions {
@@ -26,6 +26,10 @@ export interface TemplateSourceOptions extends DecodeOptions {
 }
 
 export interface TemplateSource {
+  /**
+   * The output's frames in order. Each yielded image belongs to the consumer (the source keeps no reference), so its
+   * buffer may go back to `options.pool` once the frame is encoded.
+   */
   frames(): AsyncGenerator<SourceFrame>;
   /** True when template frames repeat in the output (looping or still image). */
   readonly repeatsFrames: boolean;
@@ -37,10 +41,6 @@ function noFramesError(label: string): InputError {
   return new InputError('no-frames', `${label} has no video frames I could decode (the file may be damaged or incomplete).`);
 }
 
-function copyOf(image: RgbImage): RgbImage {
-  return createRgbImage(image.width, image.height, new Uint8Array(image.data));
-}
-
 /**
  * Chooses how to read a template for an output of `outputFrames` frames without ever holding it all in memory:
  * - still picture: decode once, repeat;
@@ -50,17 +50,22 @@ function copyOf(image: RgbImage): RgbImage {
  */
 export async function openTemplateSource(options: TemplateSourceOptions): Promise<TemplateSource> {
   const { width, height, fps } = options.geometry;
-  const asImage = (data: Uint8Array): RgbImage => createRgbImage(width, height, data);
+  const asImage = (data: Uint8Array): YuvImage => createYuvImage(width, height, data);
+  const copyOf = (image: YuvImage): YuvImage => {
+    const data = options.pool?.acquire() ?? new Uint8Array(image.data.length);
+    data.set(image.data);
+    return asImage(data);
+  };
 
   if (options.isStillImage) {
     return {
       repeatsFrames: true,
       close: async () => undefined,
       async *frames() {
-        let still: RgbImage | undefined;
+        let still: YuvImage | undefined;
         for await (const data of decodeTemplate(options.file, 1, options)) still = asImage(data);
         if (!still) throw noFramesError(options.label);
-        for (let i = 0; i < options.outputFrames; i++) yield { templateIndex: 0, image: copyOf(still) };
+        yield* repeated(still, 0, options.outputFrames, copyOf);
       },
     };
   }
@@ -71,24 +76,34 @@ export async function openTemplateSource(options: TemplateSourceOptions): Promis
       repeatsFrames: false,
       close: async () => undefined,
       async *frames() {
-        let last: RgbImage | undefined;
+        // One frame behind the decoder: the last one stays ours, to be held when the template runs short.
+        let last: YuvImage | undefined;
         let count = 0;
         for await (const data of decodeTemplate(options.file, options.outputFrames, options)) {
+          if (last) yield { templateIndex: count - 1, image: last };
           last = asImage(data);
-          yield { templateIndex: count++, image: last };
+          count++;
         }
         if (!last) throw noFramesError(options.label);
-        const held = copyOf(last);
-        const lastIndex = count - 1;
-        for (; count < options.outputFrames; count++) yield { templateIndex: lastIndex, image: copyOf(held) };
+        yield* repeated(last, count - 1, options.outputFrames - count + 1, copyOf);
       },
     };
   }
 
-  return openSpilledSource(options, asImage);
+  return openSpilledSource(options, asImage, copyOf);
 }
 
-async function openSpilledSource(options: TemplateSourceOptions, asImage: (data: Uint8Array) => RgbImage): Promise<TemplateSource> {
+/** `image` `count` times: copies first, then the image itself (which passes to the consumer like every frame). */
+function* repeated(image: YuvImage, templateIndex: number, count: number, copyOf: (image: YuvImage) => YuvImage): Generator<SourceFrame> {
+  for (let k = 0; k < count - 1; k++) yield { templateIndex, image: copyOf(image) };
+  if (count > 0) yield { templateIndex, image };
+}
+
+async function openSpilledSource(
+  options: TemplateSourceOptions,
+  asImage: (data: Uint8Array) => YuvImage,
+  copyOf: (image: YuvImage) => YuvImage,
+): Promise<TemplateSource> {
   const dir = await mkdtemp(path.join(options.tempDir ?? os.tmpdir(), 'lipsync-spill-'));
   const close = () => rm(dir, { recursive: true, force: true });
   try {
@@ -124,10 +139,10 @@ async function openSpilledSource(options: TemplateSourceOptions, asImage: (data:
     async *frames() {
       for (const run of planRuns(options.outputFrames, templateFrames, options.loopMode)) {
         if (run.step === 0) {
-          let held: RgbImage | undefined;
+          let held: YuvImage | undefined;
           for await (const data of read(dir, run.from, 1)) held = asImage(data);
           if (!held) throw noFramesError(options.label);
-          for (let k = 0; k < run.length; k++) yield { templateIndex: run.from, image: copyOf(held) };
+          yield* repeated(held, run.from, run.length, copyOf);
           continue;
         }
         const backward = run.step === -1;

@@ -114,14 +114,16 @@ describe('FACE_DETECT_EVERY', () => {
   const { dir, cleanup } = tempDir();
   afterAll(cleanup);
 
-  it('runs the detector on every Nth frame while a face is followed, and still syncs every frame', async () => {
+  it('runs the detector on every Nth frame while a face moves smoothly, and still syncs every frame', async () => {
     const config = await testModelConfig(dir, { FACE_DETECT_EVERY: '3' });
     const template = makeMovingTemplate(path.join(dir, 'moving.mp4'), { seconds: 8, fps: 25 });
     const spy = vi.spyOn(FaceDetector.prototype, 'detectNear');
     try {
       const result = await renderClip({ audioPath: SPEECH, templatePath: template, outputPath: path.join(dir, 'out.mp4') }, {}, undefined, undefined, { config });
       expect(result.framesWithFace).toBe(result.frames);
-      expect(spy.mock.calls.length).toBe(Math.ceil(result.frames / 3));
+      // Key frames 0, 3, 6, …, and the last frame (which settles the ones before it).
+      expect(spy.mock.calls.length).toBeGreaterThanOrEqual(Math.ceil(result.frames / 3));
+      expect(spy.mock.calls.length).toBeLessThanOrEqual(Math.ceil(result.frames / 3) + 1);
     } finally {
       spy.mockRestore();
     }

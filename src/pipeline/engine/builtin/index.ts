@@ -1,9 +1,12 @@
 import { throwIfAborted } from '../../../errors.js';
+import type { Rect } from '../../composite/rect.js';
+import type { FaceDetection } from '../../face/types.js';
 import type { ClipContext, ClipSynthesizer, EngineFrame, LipSyncEngine } from '../types.js';
 import { createArticulationState, melFeatures, stepArticulation, type ArticulationState } from './articulation.js';
 import { measureLipTone, mixTone, type Tone } from './interior.js';
 import { findLipCurve, mixCurve, type LipCurve } from './lipLine.js';
-import { mouthFrame, shiftAlongV } from './mouthGeometry.js';
+import { REGION } from './mask.js';
+import { localBox, mouthFrame, shiftAlongV } from './mouthGeometry.js';
 import { createWarpScratch, renderMouth, type WarpScratch } from './warp.js';
 
 export interface BuiltinEngineOptions {
@@ -26,12 +29,20 @@ export function createBuiltinEngine(options: BuiltinEngineOptions = {}): LipSync
   };
 }
 
+/**
+ * What the engine may read or change around the mouth point, in mouth-local units: the warped region (mask.ts) moved by
+ * the largest lip-line offset (lipLine.ts clamps it to −0.16..0.2) and lip bend (≤ 0.36 within the bend's reach), plus
+ * room for the lip-line search and bilinear footprints.
+ */
+const WORK_AREA = { halfWidth: REGION.halfWidth + 0.1, top: REGION.top - 0.6, bottom: REGION.bottom + 0.65 } as const;
+
 /** Time constants (s) for the measurements taken from the template, which must not flicker with its noise. */
 const LIP_LINE_SMOOTHING = 0.12;
 const TONE_SMOOTHING = 0.3;
 
 class BuiltinClip implements ClipSynthesizer {
   private readonly fps: number;
+  private readonly frameSize: { width: number; height: number };
   private readonly articulation: ArticulationState = createArticulationState();
   private readonly scratch: WarpScratch = createWarpScratch();
   private lastIndex = -1;
@@ -40,6 +51,15 @@ class BuiltinClip implements ClipSynthesizer {
 
   constructor(context: ClipContext) {
     this.fps = context.fps > 0 ? context.fps : 25;
+    this.frameSize = { width: context.width, height: context.height };
+  }
+
+  workArea(face: FaceDetection): Rect {
+    const frame = mouthFrame(face);
+    // No usable mouth: nothing is drawn, but the frame still advances the articulation (one pixel of it is enough).
+    if (!frame) return { x1: 0, y1: 0, x2: Math.min(2, this.frameSize.width), y2: Math.min(2, this.frameSize.height) };
+    const box = localBox(frame, -WORK_AREA.halfWidth, WORK_AREA.halfWidth, WORK_AREA.top, WORK_AREA.bottom, this.frameSize);
+    return { x1: box.x0, y1: box.y0, x2: box.x1, y2: box.y1 };
   }
 
   async synthesize(frames: readonly EngineFrame[], signal?: AbortSignal): Promise<void> {

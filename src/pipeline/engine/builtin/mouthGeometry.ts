@@ -1,5 +1,4 @@
 import type { FaceDetection } from '../../face/types.js';
-import type { RgbImage } from '../../media/image.js';
 
 /**
  * A face-aligned coordinate frame at the mouth. Local u runs along the eye line (image left → right), local v runs
@@ -62,7 +61,7 @@ export function toImage(frame: MouthFrame, u: number, v: number): { x: number; y
 }
 
 /** Bounding box of the local rectangle [u0, u1] × [v0, v1], padded by a pixel for bilinear footprints. */
-export function localBox(frame: MouthFrame, u0: number, u1: number, v0: number, v1: number, image: RgbImage): PixelBox {
+export function localBox(frame: MouthFrame, u0: number, u1: number, v0: number, v1: number, image: { width: number; height: number }): PixelBox {
   const corners = [toImage(frame, u0, v0), toImage(frame, u1, v0), toImage(frame, u0, v1), toImage(frame, u1, v1)];
   const xs = corners.map((p) => p.x);
   const ys = corners.map((p) => p.y);
