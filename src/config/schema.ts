@@ -41,7 +41,7 @@ export const envSchema = z.object({
       return { top, bottom, left, right };
     }),
   FACE_SMOOTHING_FRAMES: z.coerce.number().int().min(1).max(31).default(5),
-  FACE_DETECT_EVERY: z.coerce.number().int().min(1).max(10).default(1),
+  FACE_DETECT_EVERY: z.coerce.number().int().min(1).max(10).default(3),
 
   LOOP_MODE: z.enum(loopModes).default('pingpong'),
   MAX_RENDER_HEIGHT: positiveInt.default(1080),

@@ -16,6 +16,11 @@ export interface EngineFrame {
   face: FaceDetection;
   /** The 80x16 mel window for this frame, band-major (80 rows of 16 columns). */
   mel: Float32Array;
+  /**
+   * Set by the engine, optionally: the part of `image` it changed (null: nothing), so only that part is written back.
+   * Left undefined, the whole image is compared with what it was.
+   */
+  changed?: Rect | null;
 }
 
 /** Per-clip state of an engine (e.g. temporal smoothing of the mouth); created once per rendered clip. */

@@ -110,9 +110,10 @@ const lumaOf = (r: number, g: number, b: number) => 16 + 0.256788 * r + 0.504129
  * Writes an edited copy of a region (made by `rgbRegion` for `rect`, which must have even coordinates) back into the
  * frame. Only what changed is written: a pixel whose RGB equals `before` keeps its luma, and a 2×2 chroma sample is
  * recomputed only when one of its pixels changed, so the untouched part of the region stays byte-identical. Without
- * `before`, every pixel is written.
+ * `before`, every pixel is written. `origin`: where `after`'s top-left pixel lies in the frame, when `rect` is only
+ * part of it (default: `rect`'s corner).
  */
-export function writeRgbRegion(image: YuvImage, rect: Rect, after: RgbImage, before?: RgbImage): void {
+export function writeRgbRegion(image: YuvImage, rect: Rect, after: RgbImage, before?: RgbImage, origin = { x: rect.x1, y: rect.y1 }): void {
   if (rect.x1 % 2 !== 0 || rect.y1 % 2 !== 0 || rect.x2 % 2 !== 0 || rect.y2 % 2 !== 0) {
     throw new RangeError('writeRgbRegion needs a rectangle with even coordinates (see evenRect)');
   }
@@ -134,7 +135,7 @@ export function writeRgbRegion(image: YuvImage, rect: Rect, after: RgbImage, bef
         const y = cy * 2 + dy;
         for (let dx = 0; dx < 2; dx++) {
           const x = cx * 2 + dx;
-          const p = ((y - rect.y1) * rw + (x - rect.x1)) * 3;
+          const p = ((y - origin.y) * rw + (x - origin.x)) * 3;
           const pr = a[p]!;
           const pg = a[p + 1]!;
           const pb = a[p + 2]!;

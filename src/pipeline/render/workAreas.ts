@@ -36,5 +36,16 @@ export function cutWorkArea(
 
 /** Writes what the engine changed in a cut back into its frame. */
 export function pasteWorkArea(cut: CutArea): void {
-  writeRgbRegion(cut.frame, cut.area, cut.engineFrame.image, cut.before);
+  const { area, engineFrame } = cut;
+  const changed = engineFrame.changed;
+  if (changed === null) return;
+  const target = changed
+    ? intersect(evenRect({ x1: area.x1 + changed.x1, y1: area.y1 + changed.y1, x2: area.x1 + changed.x2, y2: area.y1 + changed.y2 }, cut.frame.width, cut.frame.height), area)
+    : area;
+  if (target.x2 <= target.x1 || target.y2 <= target.y1) return;
+  writeRgbRegion(cut.frame, target, engineFrame.image, cut.before, { x: area.x1, y: area.y1 });
+}
+
+function intersect(a: Rect, b: Rect): Rect {
+  return { x1: Math.max(a.x1, b.x1), y1: Math.max(a.y1, b.y1), x2: Math.min(a.x2, b.x2), y2: Math.min(a.y2, b.y2) };
 }

@@ -31,10 +31,11 @@ export function createBuiltinEngine(options: BuiltinEngineOptions = {}): LipSync
 
 /**
  * What the engine may read or change around the mouth point, in mouth-local units: the warped region (mask.ts) moved by
- * the largest lip-line offset (lipLine.ts clamps it to −0.16..0.2) and lip bend (≤ 0.36 within the bend's reach), plus
- * room for the lip-line search and bilinear footprints.
+ * the largest lip-line offset (lipLine.ts clamps it to −0.16..0.2) and grown by the largest lip bend (|b|·0.6 + |c|·0.36
+ * ≤ 0.36), which also holds the lip-line search and tone samples; localBox adds the pixels bilinear sampling needs.
  */
-const WORK_AREA = { halfWidth: REGION.halfWidth + 0.1, top: REGION.top - 0.6, bottom: REGION.bottom + 0.65 } as const;
+const MAX_BEND = 0.36;
+const WORK_AREA = { halfWidth: REGION.halfWidth, top: REGION.top - MAX_BEND - 0.16, bottom: REGION.bottom + MAX_BEND + 0.2 } as const;
 
 /** Time constants (s) for the measurements taken from the template, which must not flicker with its noise. */
 const LIP_LINE_SMOOTHING = 0.12;
@@ -80,6 +81,7 @@ class BuiltinClip implements ClipSynthesizer {
     this.lastIndex = frame.index;
     const pose = stepArticulation(this.articulation, melFeatures(frame.mel, this.fps), dt);
 
+    frame.changed = null;
     const keyFrame = mouthFrame(frame.face);
     if (!keyFrame) return;
     // The lip line and lip tone are tracked every frame, open or not, so they are settled when speech starts.
@@ -89,6 +91,7 @@ class BuiltinClip implements ClipSynthesizer {
     const tone = measureLipTone(frame.image, lips);
     this.tone = this.tone ? mixTone(this.tone, tone, 1 - Math.exp(-dt / TONE_SMOOTHING)) : tone;
 
-    renderMouth(frame.image, lips, this.lipCurve, pose, this.tone, this.scratch);
+    const box = renderMouth(frame.image, lips, this.lipCurve, pose, this.tone, this.scratch);
+    frame.changed = box && { x1: box.x0, y1: box.y0, x2: box.x1, y2: box.y1 };
   }
 }

@@ -4,7 +4,7 @@ import { OPENING, UNCHANGED, fieldParams, lipBend, sourceOf, SHAPE } from './fie
 import { interiorColour, interiorDepth, type Tone } from './interior.js';
 import type { LipCurve } from './lipLine.js';
 import { REGION } from './mask.js';
-import { localBox, type MouthFrame } from './mouthGeometry.js';
+import { localBox, type MouthFrame, type PixelBox } from './mouthGeometry.js';
 
 /**
  * Draws a mouth pose into a frame: inverse warping with bilinear sampling from a copy of the original region, and the
@@ -27,18 +27,19 @@ export function createWarpScratch(): WarpScratch {
 }
 
 /**
- * Renders `pose` into `image` in place. `frame` has its origin at the centre of the lip line; `curve` bends the line
- * (its `a` is ignored: already in the origin). A closed pose changes nothing.
+ * Renders `pose` into `image` in place and returns the box it may have changed (null: nothing). `frame` has its origin
+ * at the centre of the lip line; `curve` bends the line (its `a` is ignored: already in the origin). A closed pose
+ * changes nothing.
  */
-export function renderMouth(image: RgbImage, frame: MouthFrame, curve: LipCurve, pose: Articulation, tone: Tone, scratch: WarpScratch): void {
-  if (pose.open <= 0) return;
+export function renderMouth(image: RgbImage, frame: MouthFrame, curve: LipCurve, pose: Articulation, tone: Tone, scratch: WarpScratch): PixelBox | null {
+  if (pose.open <= 0) return null;
   const p = fieldParams(pose, curve);
   let maxBend = 0;
   for (let u = -SHAPE.bendReach; u <= SHAPE.bendReach; u += 0.05) maxBend = Math.max(maxBend, Math.abs(lipBend(p, u)));
   const box = localBox(frame, -REGION.halfWidth, REGION.halfWidth, REGION.top - maxBend, REGION.bottom + maxBend, image);
   const bw = box.x1 - box.x0;
   const bh = box.y1 - box.y0;
-  if (bw < 2 || bh < 2) return;
+  if (bw < 2 || bh < 2) return null;
 
   // Copy the original region: the warp reads unmodified pixels while it writes the frame in place.
   const W = image.width;
@@ -125,6 +126,7 @@ export function renderMouth(image: RgbImage, frame: MouthFrame, curve: LipCurve,
       bilinear(data, o, src, bw, bh, rx + dx, ry + dy);
     }
   }
+  return box;
 }
 
 function lerp2(a: number, b: number, c: number, d: number, fx: number, fy: number): number {
