@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { RenderGeometry } from './geometry.js';
 import { runManaged, runToCompletion, safeInputArgs } from './process.js';
+import { frameSocketPath, readFramesFromSocket } from './frameSocket.js';
 import { readRawFrames, type FramePool } from './rawFrames.js';
 import { yuvFrameBytes } from './yuvImage.js';
 
@@ -19,16 +20,22 @@ export function normaliseFilter(geometry: RenderGeometry): string {
   return `fps=${geometry.fpsRational},scale=${geometry.width}:${geometry.height}:flags=bicubic,setsar=1`;
 }
 
+/** Runs a decoder whose `args` end with its raw video output, and yields the frames. */
 async function* framesOf(args: string[], options: DecodeOptions): AsyncGenerator<Uint8Array> {
   const { width, height } = options.geometry;
-  const proc = runManaged(options.ffmpeg, args, {
+  const frameBytes = yuvFrameBytes(width, height);
+  // Frames come over a UNIX socket where there is one (cheaper to read, see frameSocket.ts), else over stdout.
+  const socketPath = frameSocketPath();
+  const output = socketPath ? ['-listen', '1', `unix:${socketPath}`] : ['pipe:1'];
+  const proc = runManaged(options.ffmpeg, [...args, ...output], {
     purpose: options.purpose,
     stallTimeoutMs: options.stallTimeoutMs,
     signal: options.signal,
   });
   proc.child.stdin?.end();
   try {
-    yield* readRawFrames(proc.child.stdout!, yuvFrameBytes(width, height), options.pool);
+    if (socketPath) yield* readFramesFromSocket(socketPath, frameBytes, proc, options.pool);
+    else yield* readRawFrames(proc.child.stdout!, frameBytes, options.pool);
     await proc.done;
   } finally {
     // The consumer may stop early (enough frames, error, cancel): never leave ffmpeg running.
@@ -48,7 +55,7 @@ export function decodeTemplate(file: string, maxFrames: number, options: DecodeO
     '-an', '-sn', '-dn',
     '-vf', `${normaliseFilter(options.geometry)},format=yuv420p`,
     '-frames:v', String(maxFrames),
-    '-f', 'rawvideo', '-pix_fmt', 'yuv420p', 'pipe:1',
+    '-f', 'rawvideo', '-pix_fmt', 'yuv420p',
   ];
   return framesOf(args, options);
 }
@@ -81,7 +88,7 @@ export function decodeSpilledRange(dir: string, start: number, count: number, op
     '-i', path.join(dir, SPILL_PATTERN),
     '-frames:v', String(count),
     '-vf', 'format=yuv420p',
-    '-f', 'rawvideo', '-pix_fmt', 'yuv420p', 'pipe:1',
+    '-f', 'rawvideo', '-pix_fmt', 'yuv420p',
   ];
   return framesOf(args, options);
 }
