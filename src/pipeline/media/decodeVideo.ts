@@ -13,6 +13,8 @@ export interface DecodeOptions {
   purpose: string;
   /** Where frame buffers come from (and go back to once encoded); without it each frame is a new allocation. */
   pool?: FramePool;
+  /** A writable directory for the decoder's frame socket (default: the OS temp dir). */
+  socketDir?: string;
 }
 
 /** Rotation is applied by ffmpeg's autorotate; `fps` turns variable frame rate into constant; `scale` applies the cap. */
@@ -25,7 +27,7 @@ async function* framesOf(args: string[], options: DecodeOptions): AsyncGenerator
   const { width, height } = options.geometry;
   const frameBytes = yuvFrameBytes(width, height);
   // Frames come over a UNIX socket where there is one (cheaper to read, see frameSocket.ts), else over stdout.
-  const socketPath = frameSocketPath();
+  const socketPath = frameSocketPath(options.socketDir);
   const output = socketPath ? ['-listen', '1', `unix:${socketPath}`] : ['pipe:1'];
   const proc = runManaged(options.ffmpeg, [...args, ...output], {
     purpose: options.purpose,

@@ -14,12 +14,13 @@ const CONNECT_RETRY_MS = 5;
 const READ_AHEAD_FRAMES = 2;
 
 /**
- * A fresh UNIX socket path for an ffmpeg output (`-listen 1 unix:<path>`), or null where there is none to be had
- * (Windows, or a temp dir too deep for a socket path): callers then read ffmpeg's stdout instead.
+ * A fresh UNIX socket path for an ffmpeg output (`-listen 1 unix:<path>`) in `dir` (default: the OS temp dir), or null
+ * where there is none to be had (Windows, or a directory too deep for a socket path): callers then read ffmpeg's
+ * stdout instead.
  */
-export function frameSocketPath(): string | null {
+export function frameSocketPath(dir = os.tmpdir()): string | null {
   if (process.platform === 'win32') return null;
-  const candidate = path.join(os.tmpdir(), `lipsync-${process.pid}-${randomBytes(6).toString('hex')}.sock`);
+  const candidate = path.join(dir, `lipsync-${process.pid}-${randomBytes(6).toString('hex')}.sock`);
   return Buffer.byteLength(candidate) <= MAX_SOCKET_PATH ? candidate : null;
 }
 

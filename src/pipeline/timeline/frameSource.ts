@@ -21,7 +21,7 @@ export interface TemplateSourceOptions extends DecodeOptions {
   templateSeconds: number | null;
   outputFrames: number;
   loopMode: LoopMode;
-  /** Where spilled sequences go (default: the OS temp dir). */
+  /** Where spilled sequences (and the decoder's frame socket) go (default: the OS temp dir). */
   tempDir?: string;
 }
 
@@ -48,7 +48,8 @@ function noFramesError(label: string): InputError {
  * - shorter and looping: spill the normalised frames to a temp JPEG sequence once, then read runs from it; for
  *   ping-pong a second sequence of hard links in reverse order lets backward runs stream forward too.
  */
-export async function openTemplateSource(options: TemplateSourceOptions): Promise<TemplateSource> {
+export async function openTemplateSource(sourceOptions: TemplateSourceOptions): Promise<TemplateSource> {
+  const options = { socketDir: sourceOptions.tempDir, ...sourceOptions };
   const { width, height, fps } = options.geometry;
   const asImage = (data: Uint8Array): YuvImage => createYuvImage(width, height, data);
   const copyOf = (image: YuvImage): YuvImage => {
