@@ -4,7 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { ManagedProcess } from './process.js';
-import type { FramePool } from './rawFrames.js';
+import { frameBuffer, type FramePool } from './rawFrames.js';
 
 /** Longest UNIX socket path every platform we run on accepts (sun_path is 104–108 bytes). */
 const MAX_SOCKET_PATH = 100;
@@ -31,8 +31,7 @@ export function frameSocketPath(dir = os.tmpdir()): string | null {
  * Reading pauses while `READ_AHEAD_FRAMES` frames wait for the consumer. A trailing partial frame is dropped.
  */
 export async function* readFramesFromSocket(socketPath: string, frameBytes: number, proc: ManagedProcess, pool?: FramePool): AsyncGenerator<Uint8Array> {
-  const acquire = () => (pool && pool.frameBytes === frameBytes ? pool.acquire() : new Uint8Array(frameBytes));
-  let frame = acquire();
+  let frame = frameBuffer(frameBytes, pool);
   let filled = 0;
   const ready: Uint8Array[] = [];
   let closed = false;
@@ -50,7 +49,7 @@ export async function* readFramesFromSocket(socketPath: string, frameBytes: numb
       filled += bytes;
       if (filled < frameBytes) return true;
       ready.push(frame);
-      frame = acquire();
+      frame = frameBuffer(frameBytes, pool);
       filled = 0;
       notify();
       return ready.length < READ_AHEAD_FRAMES;

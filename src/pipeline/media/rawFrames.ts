@@ -24,13 +24,17 @@ export class FramePool {
   }
 }
 
+/** A buffer for one frame of `frameBytes`: from the pool when there is one for that size, else a new one. */
+export function frameBuffer(frameBytes: number, pool?: FramePool): Uint8Array {
+  return pool && pool.frameBytes === frameBytes ? pool.acquire() : new Uint8Array(frameBytes);
+}
+
 /**
  * Splits a raw video byte stream into whole frames. Reading is pull-based (async iteration), so when the
  * consumer is busy the pipe fills up and ffmpeg waits: at most one pipe buffer plus one frame is held.
  */
 export async function* readRawFrames(stream: Readable, frameBytes: number, pool?: FramePool): AsyncGenerator<Uint8Array> {
-  const next = () => (pool && pool.frameBytes === frameBytes ? pool.acquire() : new Uint8Array(frameBytes));
-  let frame = next();
+  let frame = frameBuffer(frameBytes, pool);
   let filled = 0;
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     let offset = 0;
@@ -41,7 +45,7 @@ export async function* readRawFrames(stream: Readable, frameBytes: number, pool?
       offset += take;
       if (filled === frameBytes) {
         yield frame;
-        frame = next();
+        frame = frameBuffer(frameBytes, pool);
         filled = 0;
       }
     }

@@ -71,7 +71,8 @@ interface PendingFrame {
 
 /**
  * One audio + one template in, one lip-synced MP4 out. Frames stream decode → detect → track → engine (batched)
- * → encode; at most a batch plus the tracker's look-ahead of frames is held in memory, whatever the clip length.
+ * → encode; at most two batches plus the key-frame gap and the tracker's look-ahead of frames are held in memory,
+ * whatever the clip length.
  */
 export async function renderClip(
   input: RenderClipInput,
@@ -117,8 +118,9 @@ export async function renderClip(
   }));
   const synthesizer = engine.startClip({ fps: geometry.fps, width: geometry.width, height: geometry.height, facePads: config.facePads });
 
-  // Enough buffers for the frames in flight: two engine batches, the tracker's look-ahead and the pipes.
-  const pool = new FramePool(yuvFrameBytes(geometry.width, geometry.height), 2 * engine.batchSize + 2 * config.smoothingFrames + 8);
+  // Enough buffers for the frames in flight: two engine batches, the key-frame gap, the tracker's look-ahead, read-ahead.
+  const inFlightFrames = 2 * engine.batchSize + config.detectEvery + config.smoothingFrames + 4;
+  const pool = new FramePool(yuvFrameBytes(geometry.width, geometry.height), inFlightFrames);
   const source = await openTemplateSource({
     pool,
     ffmpeg: bins.ffmpeg,

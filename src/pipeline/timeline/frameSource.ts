@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { LoopMode } from '../../config/index.js';
 import { InputError } from '../../errors.js';
 import { decodeSpilledRange, decodeTemplate, spillFrameName, spillTemplate, type DecodeOptions } from '../media/decodeVideo.js';
+import { frameBuffer } from '../media/rawFrames.js';
 import { createYuvImage, type YuvImage } from '../media/yuvImage.js';
 import { planRuns } from './lengthPolicy.js';
 
@@ -53,7 +54,7 @@ export async function openTemplateSource(sourceOptions: TemplateSourceOptions): 
   const { width, height, fps } = options.geometry;
   const asImage = (data: Uint8Array): YuvImage => createYuvImage(width, height, data);
   const copyOf = (image: YuvImage): YuvImage => {
-    const data = options.pool?.acquire() ?? new Uint8Array(image.data.length);
+    const data = frameBuffer(image.data.length, options.pool);
     data.set(image.data);
     return asImage(data);
   };

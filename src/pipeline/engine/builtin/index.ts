@@ -4,7 +4,8 @@ import type { FaceDetection } from '../../face/types.js';
 import type { ClipContext, ClipSynthesizer, EngineFrame, LipSyncEngine } from '../types.js';
 import { createArticulationState, melFeatures, stepArticulation, type ArticulationState } from './articulation.js';
 import { measureLipTone, mixTone, type Tone } from './interior.js';
-import { findLipCurve, mixCurve, type LipCurve } from './lipLine.js';
+import { SHAPE } from './field.js';
+import { findLipCurve, LIP_CURVE_LIMITS, mixCurve, type LipCurve } from './lipLine.js';
 import { REGION } from './mask.js';
 import { localBox, mouthFrame, shiftAlongV } from './mouthGeometry.js';
 import { createWarpScratch, renderMouth, type WarpScratch } from './warp.js';
@@ -31,11 +32,16 @@ export function createBuiltinEngine(options: BuiltinEngineOptions = {}): LipSync
 
 /**
  * What the engine may read or change around the mouth point, in mouth-local units: the warped region (mask.ts) moved by
- * the largest lip-line offset (lipLine.ts clamps it to −0.16..0.2) and grown by the largest lip bend (|b|·0.6 + |c|·0.36
- * ≤ 0.36), which also holds the lip-line search and tone samples; localBox adds the pixels bilinear sampling needs.
+ * the lip line's largest offset and grown by its largest bend (lipBend is b·u + c·u², gone beyond |u| = bendReach),
+ * which also holds the lip-line search and tone samples; localBox adds the pixels bilinear sampling needs.
  */
-const MAX_BEND = 0.36;
-const WORK_AREA = { halfWidth: REGION.halfWidth, top: REGION.top - MAX_BEND - 0.16, bottom: REGION.bottom + MAX_BEND + 0.2 } as const;
+const MAX_BEND =
+  Math.max(...LIP_CURVE_LIMITS.b.map(Math.abs)) * SHAPE.bendReach + Math.max(...LIP_CURVE_LIMITS.c.map(Math.abs)) * SHAPE.bendReach ** 2;
+const WORK_AREA = {
+  halfWidth: REGION.halfWidth,
+  top: REGION.top - MAX_BEND + LIP_CURVE_LIMITS.a[0],
+  bottom: REGION.bottom + MAX_BEND + LIP_CURVE_LIMITS.a[1],
+} as const;
 
 /** Time constants (s) for the measurements taken from the template, which must not flicker with its noise. */
 const LIP_LINE_SMOOTHING = 0.12;

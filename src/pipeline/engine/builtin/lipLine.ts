@@ -107,8 +107,16 @@ export function mixCurve(prev: LipCurve, next: LipCurve, alpha: number): LipCurv
 }
 
 /** Real mouths tilt and curve only so much relative to the eye line; anything beyond is a measurement error. */
+/** The range each coefficient of a measured lip curve is clamped to. */
+export const LIP_CURVE_LIMITS = {
+  a: [SEAM_TOP, MAX_SPLIT],
+  b: [-0.12, 0.12],
+  c: [-0.8, 0.4],
+} as const satisfies Record<keyof LipCurve, readonly [number, number]>;
+
 function clampCurve(k: LipCurve): LipCurve {
-  return { a: clamp(k.a, SEAM_TOP, MAX_SPLIT), b: clamp(k.b, -0.12, 0.12), c: clamp(k.c, -0.8, 0.4) };
+  const { a, b, c } = LIP_CURVE_LIMITS;
+  return { a: clamp(k.a, a[0], a[1]), b: clamp(k.b, b[0], b[1]), c: clamp(k.c, c[0], c[1]) };
 }
 
 /** Weighted least squares for v = a + b·u + c·u² (3×3 normal equations, Cramer's rule). */
