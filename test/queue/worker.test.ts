@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readEvents } from '../../src/queue/events.js';
 import { SPEECH } from '../support/media.js';
+import { waitUntil } from '../support/wait.js';
 import { QueueHarness } from './harness.js';
 
 const alice = { platform: 'telegram', userId: 'alice', chatId: 'c1' };
@@ -87,8 +88,10 @@ describe('render worker process (real Redis, `lipsync worker` in a child process
       expect(c.status).toBe('done');
       expect((await stat(c.output!.path)).size).toBe(c.output!.bytes);
     }
-    // Inputs are deleted once the batch is done.
-    expect(await filesUnder(path.join(h.config.dataDir, 'inputs'))).toEqual([]);
+    // Inputs are deleted once the batch is done: by the worker, right after it has announced batchDone.
+    const inputsDir = path.join(h.config.dataDir, 'inputs');
+    await waitUntil('inputs deleted after batchDone', async () => (await filesUnder(inputsDir)).length === 0);
+    expect(await filesUnder(inputsDir)).toEqual([]);
   });
 
   it('is fair: A submits 10, then B submits 1; B starts before A’s third clip', async () => {
