@@ -92,20 +92,34 @@ export async function renderClip(
   const timings = deps.timings ?? emptyTimings();
 
   progress.setStage('probe');
-  const [audioInfo, templateInfo] = await timed(timings, 'probe', () =>
-    allOrNothing(signal, (probeSignal) => {
-      const options = { ...probeOptions, signal: probeSignal };
-      return [
-        probeAudioInput(input.audioPath, audioLabel, config.limits, options),
-        probeTemplateInput(input.templatePath, templateLabel, config.limits, options),
-      ] as const;
-    }),
-  );
+  // The audio is decoded while the inputs are probed (same input whitelist, so no more exposure than probing); a
+  // refused input stops it, and the probe's wording wins over whatever the decoder would have said.
+  const stopAudio = new AbortController();
+  const audioSignal = signal ? AbortSignal.any([signal, stopAudio.signal]) : stopAudio.signal;
+  const decodingAudio = decodeAnalysisAudio(input.audioPath, { ffmpeg: bins.ffmpeg, stallTimeoutMs, signal: audioSignal, label: audioLabel });
+  decodingAudio.catch(() => undefined);
+  let probed: readonly [Awaited<ReturnType<typeof probeAudioInput>>, Awaited<ReturnType<typeof probeTemplateInput>>];
+  try {
+    probed = await timed(timings, 'probe', () =>
+      allOrNothing(signal, (probeSignal) => {
+        const options = { ...probeOptions, signal: probeSignal };
+        return [
+          probeAudioInput(input.audioPath, audioLabel, config.limits, options),
+          probeTemplateInput(input.templatePath, templateLabel, config.limits, options),
+        ] as const;
+      }),
+    );
+  } catch (err) {
+    stopAudio.abort();
+    await decodingAudio.catch(() => undefined);
+    throw err;
+  }
+  const [audioInfo, templateInfo] = probed;
   const geometry = renderGeometry(templateInfo, config.maxRenderHeight);
 
   progress.setStage('audio');
   const { samples, mel } = await timed(timings, 'audio', async () => {
-    const decoded = await decodeAnalysisAudio(input.audioPath, { ffmpeg: bins.ffmpeg, stallTimeoutMs, signal, label: audioLabel });
+    const decoded = await decodingAudio;
     if (decoded.length === 0) throw new InputError('empty-audio', `${audioLabel} contains no audio I can hear.`);
     return { samples: decoded, mel: melSpectrogram(decoded) };
   });
