@@ -4,7 +4,7 @@ import type { QueueConfig } from '../../config/queue.js';
 import { ConfigError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { resolveMediaBinaries } from '../../pipeline/media/binaries.js';
-import { createRedis, RenderQueue } from '../../queue/index.js';
+import { createRedis, RenderQueue, type Service } from '../../queue/index.js';
 import { finishedTtlSeconds } from '../../queue/queue.js';
 import { waitForRedis } from '../../queue/redis.js';
 import type { CoreLimits } from './conversation.js';
@@ -58,6 +58,50 @@ export async function connectBotRuntime(options: BotRuntimeOptions): Promise<Bot
     async close() {
       await queue.close();
       redis.disconnect();
+    },
+  };
+}
+
+/** What `lipsync start` hands each bot service factory (structurally its StartContext). */
+export interface BotServiceContext {
+  queueConfig: QueueConfig;
+  redisUrl(): string | undefined;
+  log: Logger;
+}
+
+/** A chat adapter's bot, as far as running it as a service goes. */
+export interface StartableBot {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A chat bot as a `lipsync start` service: start connects the shared runtime and starts the bot `createBot` builds
+ * on it; stop stops both (safe after a failed or partial start).
+ */
+export function botService<B extends StartableBot>(
+  ctx: BotServiceContext,
+  runtimeOptions: Pick<BotRuntimeOptions, 'platform' | 'botName' | 'pipeline' | 'maxClipsCap'>,
+  createBot: (runtime: BotRuntime, log: Logger) => B,
+): Service & { readonly bot: B | null } {
+  const log = ctx.log.child({ service: runtimeOptions.platform });
+  let runtime: BotRuntime | null = null;
+  let bot: B | null = null;
+  return {
+    name: runtimeOptions.platform,
+    get bot() {
+      return bot;
+    },
+    async start() {
+      runtime = await connectBotRuntime({ ...runtimeOptions, redisUrl: ctx.redisUrl(), queueConfig: ctx.queueConfig, log });
+      bot = createBot(runtime, log);
+      await bot.start();
+    },
+    async stop() {
+      await bot?.stop();
+      await runtime?.close();
+      bot = null;
+      runtime = null;
     },
   };
 }

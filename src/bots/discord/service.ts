@@ -2,19 +2,10 @@ import path from 'node:path';
 import { loadBotsConfig } from '../../config/bots.js';
 import { loadDiscordConfig } from '../../config/discord.js';
 import { loadConfig } from '../../config/index.js';
-import type { QueueConfig } from '../../config/queue.js';
-import type { Logger } from '../../log.js';
 import type { Service } from '../../queue/index.js';
-import { connectBotRuntime, type BotRuntime } from '../core/runtime.js';
+import { botService, type BotServiceContext } from '../core/runtime.js';
 import type { DownloadLinks } from '../core/delivery.js';
 import { DiscordBot } from './bot.js';
-
-/** What `lipsync start` hands each service factory (structurally its StartContext). */
-export interface DiscordServiceContext {
-  queueConfig: QueueConfig;
-  redisUrl(): string | undefined;
-  log: Logger;
-}
 
 export interface DiscordServiceOptions {
   env?: NodeJS.ProcessEnv;
@@ -28,31 +19,17 @@ export interface DiscordServiceOptions {
  * The Discord bot as a `lipsync start` service, or null when DISCORD_TOKEN is not set. Settings are read (and
  * validated, naming the variable) when the factory runs.
  */
-export function createDiscordService(ctx: DiscordServiceContext, options: DiscordServiceOptions = {}): (Service & { readonly bot: DiscordBot | null }) | null {
+export function createDiscordService(ctx: BotServiceContext, options: DiscordServiceOptions = {}): (Service & { readonly bot: DiscordBot | null }) | null {
   const env = options.env ?? process.env;
   const settings = loadDiscordConfig(env);
   if (!settings) return null;
   const bots = loadBotsConfig(env);
   const app = loadConfig(env);
-  const log = ctx.log.child({ service: 'discord' });
-  let runtime: BotRuntime | null = null;
-  let bot: DiscordBot | null = null;
-  return {
-    name: 'discord',
-    get bot() {
-      return bot;
-    },
-    async start() {
-      runtime = await connectBotRuntime({
-        platform: 'discord',
-        botName: 'The Discord bot',
-        redisUrl: ctx.redisUrl(),
-        queueConfig: ctx.queueConfig,
-        pipeline: app.pipeline,
-        maxClipsCap: 10,
-        log,
-      });
-      bot = new DiscordBot({
+  return botService(
+    ctx,
+    { platform: 'discord', botName: 'The Discord bot', pipeline: app.pipeline, maxClipsCap: 10 },
+    (runtime, log) =>
+      new DiscordBot({
         settings,
         queue: runtime.queue,
         tracking: runtime.tracking,
@@ -63,14 +40,6 @@ export function createDiscordService(ctx: DiscordServiceContext, options: Discor
         sessionIdleMs: bots.sessionIdleMs,
         log,
         ...(options.positionRefreshMs !== undefined ? { positionRefreshMs: options.positionRefreshMs } : {}),
-      });
-      await bot.start();
-    },
-    async stop() {
-      await bot?.stop();
-      await runtime?.close();
-      bot = null;
-      runtime = null;
-    },
-  };
+      }),
+  );
 }

@@ -1,20 +1,11 @@
 import { loadBotsConfig } from '../../config/bots.js';
 import { loadConfig } from '../../config/index.js';
-import type { QueueConfig } from '../../config/queue.js';
-import type { Logger } from '../../log.js';
 import type { Service } from '../../queue/index.js';
-import { connectBotRuntime, type BotRuntime } from '../core/runtime.js';
+import { botService, type BotServiceContext } from '../core/runtime.js';
 import { linksFromSigner, type DownloadLinks } from '../core/delivery.js';
 import { loadWebConfig } from '../../config/web.js';
 import { createLinkSigner } from '../../web/links.js';
 import { TelegramBot } from './bot.js';
-
-/** What `lipsync start` hands each service factory (structurally the same as its StartContext). */
-export interface BotServiceContext {
-  queueConfig: QueueConfig;
-  redisUrl(): string | undefined;
-  log: Logger;
-}
 
 export interface TelegramServiceOptions {
   env?: NodeJS.ProcessEnv;
@@ -46,43 +37,19 @@ export function createTelegramService(ctx: BotServiceContext, options: TelegramS
   if (!settings) return null;
   const app = loadConfig(env);
   const links = options.links !== undefined ? options.links : defaultLinks(env);
-  const log = ctx.log.child({ service: 'telegram' });
-  let runtime: BotRuntime | null = null;
-  let bot: TelegramBot | null = null;
-  return {
-    name: 'telegram',
-    get bot() {
-      return bot;
-    },
-    async start() {
-      runtime = await connectBotRuntime({
-        platform: 'telegram',
-        botName: 'The Telegram bot',
-        redisUrl: ctx.redisUrl(),
-        queueConfig: ctx.queueConfig,
-        pipeline: app.pipeline,
-        log,
-      });
-      bot = new TelegramBot({
-        settings,
-        queue: runtime.queue,
-        tracking: runtime.tracking,
-        inspector: runtime.inspector,
-        links: links,
-        limits: runtime.limits,
-        tempDir: bots.tempDir,
-        sessionIdleMs: bots.sessionIdleMs,
-        log,
-        ...(options.positionRefreshMs !== undefined ? { positionRefreshMs: options.positionRefreshMs } : {}),
-        ...(options.albumQuietMs !== undefined ? { albumQuietMs: options.albumQuietMs } : {}),
-      });
-      await bot.start();
-    },
-    async stop() {
-      await bot?.stop();
-      await runtime?.close();
-      bot = null;
-      runtime = null;
-    },
-  };
+  return botService(ctx, { platform: 'telegram', botName: 'The Telegram bot', pipeline: app.pipeline }, (runtime, log) =>
+    new TelegramBot({
+      settings,
+      queue: runtime.queue,
+      tracking: runtime.tracking,
+      inspector: runtime.inspector,
+      links,
+      limits: runtime.limits,
+      tempDir: bots.tempDir,
+      sessionIdleMs: bots.sessionIdleMs,
+      log,
+      ...(options.positionRefreshMs !== undefined ? { positionRefreshMs: options.positionRefreshMs } : {}),
+      ...(options.albumQuietMs !== undefined ? { albumQuietMs: options.albumQuietMs } : {}),
+    }),
+  );
 }
