@@ -3,17 +3,15 @@ import type { Position } from '../../queue/index.js';
 import type { WebContext } from '../context.js';
 import { notFound } from '../errors.js';
 import { renderResultsPage } from '../page.js';
-import { requireSignature, signedRouteSchema, type SignedParams } from '../signedRoute.js';
+import { registerSignedRoute } from '../signedRoute.js';
 
 /** GET /b/:id — the results page of a batch. */
 export const batchRoutes: FastifyPluginAsync<WebContext> = async (app, ctx) => {
-  app.route<SignedParams>({
-    method: ['GET', 'HEAD'],
+  registerSignedRoute(app, ctx, {
     url: '/b/:id',
-    schema: signedRouteSchema,
-    config: { rateLimit: { max: ctx.config.rateLimit.downloadsPerMinute, timeWindow: 60_000 } },
-    handler: async (request, reply) => {
-      const expiresAt = requireSignature(request, ctx.config.linkSecret, 'batch', ctx.now);
+    kind: 'batch',
+    perMinute: ctx.config.rateLimit.downloadsPerMinute,
+    handler: async (request, reply, expiresAt) => {
       const batch = await ctx.source.getBatch(request.params.id);
       if (!batch) throw notFound('This batch is unknown or no longer stored.');
       let positions: Position[] = [];

@@ -7,7 +7,7 @@ import { HttpError, notFound } from '../errors.js';
 import { isNotModified, isPreconditionFailed, rangeStillValid, validatorsFor } from '../http/conditional.js';
 import { contentDisposition, safeBaseName } from '../http/fileNames.js';
 import { parseRange } from '../http/range.js';
-import { requireSignature, signedRouteSchema, type SignedParams } from '../signedRoute.js';
+import { registerSignedRoute } from '../signedRoute.js';
 
 export const clipGone = () =>
   new HttpError(410, 'Clip no longer stored', 'This clip has been deleted to free space. Ask the bot for the batch again, or render it again.');
@@ -41,13 +41,11 @@ function notReady(clip: ClipState): HttpError {
 
 /** GET/HEAD /c/:id — one clip's MP4, with ranges (seeking), validators and conditional requests. */
 export const clipRoutes: FastifyPluginAsync<WebContext> = async (app, ctx) => {
-  app.route<SignedParams>({
-    method: ['GET', 'HEAD'],
+  registerSignedRoute(app, ctx, {
     url: '/c/:id',
-    schema: signedRouteSchema,
-    config: { rateLimit: { max: ctx.config.rateLimit.downloadsPerMinute, timeWindow: 60_000 } },
-    handler: async (request, reply) => {
-      const expiresAt = requireSignature(request, ctx.config.linkSecret, 'clip', ctx.now);
+    kind: 'clip',
+    perMinute: ctx.config.rateLimit.downloadsPerMinute,
+    handler: async (request, reply, expiresAt) => {
       const clip = await ctx.source.getClip(request.params.id);
       if (!clip) throw notFound();
       if (clip.status !== 'done') throw notReady(clip);

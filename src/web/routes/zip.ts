@@ -2,20 +2,18 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { WebContext } from '../context.js';
 import { HttpError, notFound } from '../errors.js';
 import { contentDisposition, uniqueMp4Names } from '../http/fileNames.js';
-import { requireSignature, signedRouteSchema, type SignedParams } from '../signedRoute.js';
+import { registerSignedRoute } from '../signedRoute.js';
 import { streamZip, type ZipEntrySource } from '../zipStream.js';
 import { openClipFile } from './clip.js';
 
 /** GET/HEAD /b/:id/zip — every finished clip of a batch, zipped on the fly while the client reads. */
 export const zipRoutes: FastifyPluginAsync<WebContext> = async (app, ctx) => {
-  app.route<SignedParams>({
-    // HEAD is handled here: fastify's automatic HEAD would build (and throw away) the whole archive.
-    method: ['GET', 'HEAD'],
+  // HEAD is the route's own (see registerSignedRoute): fastify's would build, and throw away, the whole archive.
+  registerSignedRoute(app, ctx, {
     url: '/b/:id/zip',
-    schema: signedRouteSchema,
-    config: { rateLimit: { max: ctx.config.rateLimit.zipsPerMinute, timeWindow: 60_000 } },
+    kind: 'zip',
+    perMinute: ctx.config.rateLimit.zipsPerMinute,
     handler: async (request, reply) => {
-      requireSignature(request, ctx.config.linkSecret, 'zip', ctx.now);
       const batch = await ctx.source.getBatch(request.params.id);
       if (!batch) throw notFound();
       // Names are given to every clip (in order), so a clip keeps its name whichever others are finished.
