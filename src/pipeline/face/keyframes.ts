@@ -26,9 +26,8 @@ export class KeyframeDetection<Image> {
   private readonly every: number;
   /** Frames since the last key frame, waiting for the next one. */
   private waiting: Array<{ index: number; image: Image }> = [];
-  /** The main face of the last key frame (null: none); the next detection searches near it. */
+  /** The main face of the last key frame (null: none yet, or none there); the next detection searches near it. */
   private lastMain: FaceDetection | null = null;
-  private haveKey = false;
 
   constructor(detect: DetectFaces<Image>, every: number) {
     this.detect = detect;
@@ -40,7 +39,7 @@ export class KeyframeDetection<Image> {
    * again); such a frame is a free key frame. Returns the frames whose detections are now settled, in order.
    */
   async push(index: number, image: Image, known?: FaceDetection[]): Promise<Array<DetectedFrame<Image>>> {
-    const isKey = known !== undefined || !this.haveKey || !this.lastMain || this.waiting.length + 1 >= this.every;
+    const isKey = known !== undefined || !this.lastMain || this.waiting.length + 1 >= this.every;
     if (!isKey) {
       this.waiting.push({ index, image });
       return [];
@@ -76,13 +75,12 @@ export class KeyframeDetection<Image> {
     }
     out.push({ index, image, detections });
     this.lastMain = main;
-    this.haveKey = true;
     return out;
   }
 }
 
 /** The detection that continues the previous main face (best overlap), else the largest; null without faces. */
-export function mainFace(detections: readonly FaceDetection[], previous: FaceDetection | null): FaceDetection | null {
+function mainFace(detections: readonly FaceDetection[], previous: FaceDetection | null): FaceDetection | null {
   let best: FaceDetection | null = null;
   let bestScore = -1;
   for (const face of detections) {

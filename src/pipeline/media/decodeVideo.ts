@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { RenderGeometry } from './geometry.js';
 import { runManaged, runToCompletion, safeInputArgs } from './process.js';
@@ -43,6 +44,8 @@ async function* framesOf(args: string[], options: DecodeOptions): AsyncGenerator
     // The consumer may stop early (enough frames, error, cancel): never leave ffmpeg running.
     proc.kill();
     await proc.done.catch(() => undefined);
+    // ffmpeg removes its socket when it closes normally, not when killed.
+    if (socketPath) await rm(socketPath, { force: true });
   }
 }
 

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -80,7 +79,6 @@ export async function* readFramesFromSocket(socketPath: string, frameBytes: numb
   } finally {
     socket.destroy();
     pool?.release(frame);
-    await rm(socketPath, { force: true });
   }
 }
 
