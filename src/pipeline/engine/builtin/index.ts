@@ -7,7 +7,7 @@ import { measureLipTone, mixTone, type Tone } from './interior.js';
 import { SHAPE } from './field.js';
 import { findLipCurve, LIP_CURVE_LIMITS, mixCurve, type LipCurve } from './lipLine.js';
 import { REGION } from './mask.js';
-import { localBox, mouthFrame, shiftAlongV } from './mouthGeometry.js';
+import { localBox, mouthFrame, shiftAlongV, type PixelBox } from './mouthGeometry.js';
 import { createWarpScratch, renderMouth, type WarpScratch } from './warp.js';
 
 export interface BuiltinEngineOptions {
@@ -65,8 +65,7 @@ class BuiltinClip implements ClipSynthesizer {
     const frame = mouthFrame(face);
     // No usable mouth: nothing is drawn, but the frame still advances the articulation (one pixel of it is enough).
     if (!frame) return { x1: 0, y1: 0, x2: Math.min(2, this.frameSize.width), y2: Math.min(2, this.frameSize.height) };
-    const box = localBox(frame, -WORK_AREA.halfWidth, WORK_AREA.halfWidth, WORK_AREA.top, WORK_AREA.bottom, this.frameSize);
-    return { x1: box.x0, y1: box.y0, x2: box.x1, y2: box.y1 };
+    return rectOf(localBox(frame, -WORK_AREA.halfWidth, WORK_AREA.halfWidth, WORK_AREA.top, WORK_AREA.bottom, this.frameSize));
   }
 
   async synthesize(frames: readonly EngineFrame[], signal?: AbortSignal): Promise<void> {
@@ -98,6 +97,10 @@ class BuiltinClip implements ClipSynthesizer {
     this.tone = this.tone ? mixTone(this.tone, tone, 1 - Math.exp(-dt / TONE_SMOOTHING)) : tone;
 
     const box = renderMouth(frame.image, lips, this.lipCurve, pose, this.tone, this.scratch);
-    frame.changed = box && { x1: box.x0, y1: box.y0, x2: box.x1, y2: box.y1 };
+    frame.changed = box && rectOf(box);
   }
+}
+
+function rectOf(box: PixelBox): Rect {
+  return { x1: box.x0, y1: box.y0, x2: box.x1, y2: box.y1 };
 }
