@@ -11,7 +11,7 @@
  */
 import { parseArgs } from 'node:util';
 import { isMainModule } from './onnx/cli.js';
-import { GraphBuilder, float, type Dim } from './onnx/graph.js';
+import { GraphBuilder, float, type Dim } from '../src/pipeline/model/onnx/graph.js';
 import { uniformTensor } from './onnx/random.js';
 import { MEL_BANDS, MEL_STEPS, WAV2LIP_INPUTS, WAV2LIP_OUTPUT } from './make-test-model.js';
 

@@ -16,7 +16,7 @@ import {
   testModelMouthMask,
 } from '../src/pipeline/engine/testModel.js';
 import { isMainModule } from './onnx/cli.js';
-import { GraphBuilder, type Dim } from './onnx/graph.js';
+import { GraphBuilder, type Dim } from '../src/pipeline/model/onnx/graph.js';
 
 export const WAV2LIP_INPUTS = { mel: 'mel_spectrogram', video: 'video_frames' } as const;
 export const WAV2LIP_OUTPUT = 'output';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { GraphBuilder, DataType, float } from '../../scripts/onnx/graph.js';
-import { ModelProto } from '../../scripts/onnx/proto.js';
+import { GraphBuilder, DataType, float } from '../../src/pipeline/model/onnx/graph.js';
+import { ModelProto } from '../../src/pipeline/model/onnx/proto.js';
 import { mulberry32, uniformTensor } from '../../scripts/onnx/random.js';
 
 /** Decoded with protobufjs' generic decoder, so this checks our hand-written framing against the schema. */

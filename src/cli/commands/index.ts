@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import * as model from './model.js';
 import * as registerCommands from './register.js';
 import * as render from './render.js';
 import * as start from './start.js';
@@ -11,4 +12,4 @@ export interface CommandModule {
   register(program: Command): void;
 }
 
-export const commandModules: CommandModule[] = [render, submit, worker, web, start, registerCommands];
+export const commandModules: CommandModule[] = [render, submit, worker, web, start, registerCommands, model];

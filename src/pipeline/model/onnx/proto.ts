@@ -13,6 +13,7 @@ export const DataType = {
   FLOAT: 1,
   INT32: 6,
   INT64: 7,
+  FLOAT16: 10,
 } as const;
 export type DataType = (typeof DataType)[keyof typeof DataType];
 

@@ -44,8 +44,9 @@ interface FloatsAttr {
 export const float = (value: number): FloatAttr => ({ float: value });
 export const floats = (values: readonly number[]): FloatsAttr => ({ floats: values });
 
-type TensorData = Float32Array | Int32Array | BigInt64Array;
-const elementBytes: Record<DataType, number> = { [DataType.FLOAT]: 4, [DataType.INT32]: 4, [DataType.INT64]: 8 };
+/** Initializer data; FLOAT16 tensors are given as their raw IEEE half bits (see ../half.ts). */
+type TensorData = Float32Array | Int32Array | BigInt64Array | Uint16Array;
+const elementBytes: Record<DataType, number> = { [DataType.FLOAT]: 4, [DataType.INT32]: 4, [DataType.INT64]: 8, [DataType.FLOAT16]: 2 };
 
 interface Initializer {
   header: TensorHeader;
@@ -301,6 +302,7 @@ function littleEndianBytes(data: TensorData): Uint8Array {
   const out = new DataView(new ArrayBuffer(data.byteLength));
   data.forEach((v: number | bigint, k: number) => {
     if (typeof v === 'bigint') out.setBigInt64(k * 8, v, true);
+    else if (data instanceof Uint16Array) out.setUint16(k * 2, v, true);
     else if (data instanceof Int32Array) out.setInt32(k * 4, v, true);
     else out.setFloat32(k * 4, v, true);
   });
