@@ -183,39 +183,44 @@ export class FaceDetector {
 export type CropBox = Rect;
 
 /**
- * How a BlazeFace box is grown to resemble the S3FD box Wav2Lip was trained on. BlazeFace's box is a square running
- * roughly from the eyebrows to the chin and cheek to cheek (eyes at ~25% of its height, mouth at ~68%, checked on the
- * test portrait). S3FD boxes are taller: they start higher on the forehead and end just below the chin, with the eyes
- * at ~35-40% and the mouth at ~70-75% of the height, and are slightly wider. So: width × 1.1 around the centre, the top
- * raised by 25% of the height and the bottom lowered by 5% (height × 1.3) — the mouth lands in the lower half that
- * Wav2Lip regenerates, the chin stays inside, and the configured pads (bottom 10 by default) then apply as in Wav2Lip.
+ * How the S3FD-like face box Wav2Lip was trained on is derived from BlazeFace's keypoints rather than its box: the
+ * box's size differs between the short-range and the full-range model (on the test portrait 59.8 vs 65.3 px, 9%), so a
+ * box-based crop would jump whenever FaceDetector 'auto' switches models, while the keypoints agree. The unit is
+ * s = max(eye distance, 0.85 × eye-to-mouth distance): the eye distance is the better-localised measure (identical,
+ * 28.2 px, from both models on the portrait, where eye-to-mouth is 26.4 vs 29.2 px); the mouth term takes over when a
+ * turned head foreshortens the eyes (beyond ~30° of yaw). The box is centred on the face centre (midway between the eye
+ * centre and the mouth: 139.1,78.3 vs 140.5,78.4 px) and is 2.35 s wide by 2.8 s high (66 × 79 px on the portrait),
+ * with the centre at 55.5% of its height: the top lies on the forehead (y ≈ 34, brows at 52), the bottom just below the
+ * chin (y ≈ 113, chin at 107), the eyes at ~37-39% and the mouth at ~72-74% of the height, a little wider than cheek to
+ * cheek (110-172) — S3FD's proportions. The two models' crops of the portrait differ by < 3% of the crop size (test).
  */
-export const S3FD_LIKE_EXPANSION = { width: 1.1, top: 0.25, bottom: 0.05 } as const;
+export const S3FD_LIKE_GEOMETRY = { width: 2.35, height: 2.8, centreAt: 0.555, mouthWeight: 0.85 } as const;
 
-/** The S3FD-like face box (before pads), as floats. */
+/** The S3FD-like face box (before pads), as floats, from the eye and mouth keypoints. */
 export function s3fdLikeBox(face: FaceDetection): { x1: number; y1: number; x2: number; y2: number } {
-  const cx = face.x + face.width / 2;
-  const halfW = (face.width * S3FD_LIKE_EXPANSION.width) / 2;
-  return {
-    x1: cx - halfW,
-    y1: face.y - face.height * S3FD_LIKE_EXPANSION.top,
-    x2: cx + halfW,
-    y2: face.y + face.height * (1 + S3FD_LIKE_EXPANSION.bottom),
-  };
+  const { rightEye, leftEye, mouth } = face.keypoints;
+  const eyes = { x: (rightEye.x + leftEye.x) / 2, y: (rightEye.y + leftEye.y) / 2 };
+  const g = S3FD_LIKE_GEOMETRY;
+  const s = Math.max(Math.hypot(leftEye.x - rightEye.x, leftEye.y - rightEye.y), g.mouthWeight * Math.hypot(mouth.x - eyes.x, mouth.y - eyes.y));
+  const cx = (eyes.x + mouth.x) / 2;
+  const cy = (eyes.y + mouth.y) / 2;
+  const top = cy - g.centreAt * g.height * s;
+  return { x1: cx - (g.width * s) / 2, y1: top, x2: cx + (g.width * s) / 2, y2: top + g.height * s };
 }
 
 /**
- * Wav2Lip's crop: the face box (grown to S3FD-like proportions) plus pads top/bottom/left/right in pixels, rounded
- * and clamped to the frame: y1 = max(0, top - padTop), y2 = min(h, bottom + padBottom), likewise for x. The result
- * is never empty (at least 1×1) as long as the frame is not.
+ * Wav2Lip's crop: the S3FD-like face box (see s3fdLikeBox) plus pads top/bottom/left/right in pixels, rounded and
+ * clamped to the frame: y1 = max(0, top - padTop), y2 = min(h, bottom + padBottom), likewise for x. A face made from a
+ * fixed box (`fixedCrop`, see fixedBox.ts) is its own crop: no reshaping, no pads. The result is never empty (at least
+ * 1×1) as long as the frame is not.
  */
 export function cropBoxForFace(face: FaceDetection, pads: FacePads, frameWidth: number, frameHeight: number): CropBox {
-  const b = s3fdLikeBox(face);
+  const b = face.fixedCrop ? { x1: face.x, y1: face.y, x2: face.x + face.width, y2: face.y + face.height } : padded(s3fdLikeBox(face), pads);
   const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
-  let x1 = clamp(Math.round(b.x1 - pads.left), 0, frameWidth);
-  let y1 = clamp(Math.round(b.y1 - pads.top), 0, frameHeight);
-  let x2 = clamp(Math.round(b.x2 + pads.right), 0, frameWidth);
-  let y2 = clamp(Math.round(b.y2 + pads.bottom), 0, frameHeight);
+  let x1 = clamp(Math.round(b.x1), 0, frameWidth);
+  let y1 = clamp(Math.round(b.y1), 0, frameHeight);
+  let x2 = clamp(Math.round(b.x2), 0, frameWidth);
+  let y2 = clamp(Math.round(b.y2), 0, frameHeight);
   if (x2 <= x1) {
     if (x1 >= frameWidth) x1 = Math.max(0, frameWidth - 1);
     x2 = Math.min(frameWidth, x1 + 1);
@@ -225,4 +230,8 @@ export function cropBoxForFace(face: FaceDetection, pads: FacePads, frameWidth: 
     y2 = Math.min(frameHeight, y1 + 1);
   }
   return { x1, y1, x2, y2 };
+}
+
+function padded(b: { x1: number; y1: number; x2: number; y2: number }, pads: FacePads) {
+  return { x1: b.x1 - pads.left, y1: b.y1 - pads.top, x2: b.x2 + pads.right, y2: b.y2 + pads.bottom };
 }

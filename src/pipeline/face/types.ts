@@ -24,6 +24,8 @@ export interface FaceDetection {
   /** Detector confidence in [0, 1]. */
   score: number;
   keypoints: FaceKeypoints;
+  /** Set on a face made from a fixed crop box (render option `box`): the box is the crop itself, with no reshaping or pads. */
+  fixedCrop?: true;
 }
 
 /** The tracked main face for one frame after temporal smoothing; null when the frame has no face. */

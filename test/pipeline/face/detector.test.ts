@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RgbImage } from '../../../src/pipeline/media/image.js';
-import { BlazeFaceModel, FaceDetector, blazeFaceModelPath, type FaceDetection } from '../../../src/pipeline/face/index.js';
+import { BlazeFaceModel, FaceDetector, blazeFaceModelPath, cropBoxForFace, s3fdLikeBox, type FaceDetection } from '../../../src/pipeline/face/index.js';
 import { decodeImage, noiseImage, placeOnCanvas, solidImage } from '../../support/images.js';
 
 const FIXTURE = 'test/fixtures/face-astronaut-320.png';
@@ -109,6 +109,32 @@ describe('BlazeFace models', () => {
     expect(Math.abs(g.y - (f.y + 7))).toBeLessThan(tol2);
     expect(Math.abs(g.width - f.width)).toBeLessThan(tol2);
     expectSaneFace(f);
+  });
+
+  it('the crop of the same face from the short-range and the full-range model differs by < 3% of its size', async () => {
+    // BlazeFace's own boxes differ by ~9% between the models here (59.8 vs 65.3 px); the keypoint-derived crop must not,
+    // so a model switch by FaceDetector 'auto' within a clip does not make the crop jump.
+    const pads = { top: 0, bottom: 10, left: 0, right: 0 };
+    const [a] = await models.short!.detect(portrait);
+    const [b] = await models.full!.detect(portrait);
+    expect(Math.abs(a!.width / b!.width - 1)).toBeGreaterThan(0.05);
+    const sa = s3fdLikeBox(a!);
+    const sb = s3fdLikeBox(b!);
+    const size = Math.max(sa.x2 - sa.x1, sa.y2 - sa.y1);
+    for (const edge of ['x1', 'y1', 'x2', 'y2'] as const) expect(Math.abs(sa[edge] - sb[edge]) / size).toBeLessThan(0.03);
+    // S3FD's proportions: eyes at ~35-40% of the height, mouth at ~70-75%, bottom just below the chin (y ≈ 107).
+    for (const [f, box] of [[a!, sa], [b!, sb]] as const) {
+      const rel = (y: number) => (y - box.y1) / (box.y2 - box.y1);
+      const k = f.keypoints;
+      expect(rel((k.rightEye.y + k.leftEye.y) / 2)).toBeGreaterThan(0.34);
+      expect(rel((k.rightEye.y + k.leftEye.y) / 2)).toBeLessThan(0.41);
+      expect(rel(k.mouth.y)).toBeGreaterThan(0.69);
+      expect(rel(k.mouth.y)).toBeLessThan(0.76);
+      expect(box.y2).toBeGreaterThan(107);
+      expect(box.y2).toBeLessThan(118);
+      const crop = cropBoxForFace(f, pads, portrait.width, portrait.height);
+      expect(crop.y2).toBe(Math.round(box.y2 + 10));
+    }
   });
 
   it('works on an odd-sized frame larger than 4x the input (area sampling path)', async () => {

@@ -165,14 +165,35 @@ describe('FaceTracker', () => {
 describe('cropBoxForFace', () => {
   const f = face(100, 100, 100);
 
-  it('grows the BlazeFace box to S3FD-like proportions, adds pads and rounds', () => {
+  it('derives the S3FD-like box from the keypoints, adds pads exactly as Wav2Lip and rounds', () => {
+    // Eye distance 40 (> 0.85 × eye-to-mouth 45), face centre (150, 152.5): 2.35 × 40 wide, 2.8 × 40 high, centre at 55.5%.
     const b = s3fdLikeBox(f);
-    expect(b).toEqual({ x1: 95, y1: 75, x2: 205, y2: 205 });
-    expect(cropBoxForFace(f, { top: 0, bottom: 10, left: 0, right: 0 }, 1280, 720)).toEqual({ x1: 95, y1: 75, x2: 205, y2: 215 });
-    expect(cropBoxForFace(f, { top: 3, bottom: 0, left: 4, right: 5 }, 1280, 720)).toEqual({ x1: 91, y1: 72, x2: 210, y2: 205 });
+    expect(b.x1).toBeCloseTo(103, 9);
+    expect(b.x2).toBeCloseTo(197, 9);
+    expect(b.y1).toBeCloseTo(90.34, 9);
+    expect(b.y2).toBeCloseTo(202.34, 9);
+    expect(cropBoxForFace(f, { top: 0, bottom: 10, left: 0, right: 0 }, 1280, 720)).toEqual({ x1: 103, y1: 90, x2: 197, y2: 212 });
+    expect(cropBoxForFace(f, { top: 3, bottom: 0, left: 4, right: 5 }, 1280, 720)).toEqual({ x1: 99, y1: 87, x2: 202, y2: 202 });
     const odd = { ...f, x: 100.4, y: 99.6 };
     const c = cropBoxForFace(odd, { top: 0, bottom: 10, left: 0, right: 0 }, 1280, 720);
     expect(Object.values(c).every(Number.isInteger)).toBe(true);
+  });
+
+  it('ignores the detector box: only the keypoints place the crop', () => {
+    const bigger = { ...f, x: 90, y: 85, width: 120, height: 125 };
+    expect(cropBoxForFace(bigger, { top: 0, bottom: 10, left: 0, right: 0 }, 1280, 720)).toEqual(cropBoxForFace(f, { top: 0, bottom: 10, left: 0, right: 0 }, 1280, 720));
+  });
+
+  it('a turned head (eyes foreshortened) keeps its size through the eye-to-mouth distance', () => {
+    const k = f.keypoints;
+    const turned = { ...f, keypoints: { ...k, rightEye: { x: 140, y: 130 }, leftEye: { x: 160, y: 130 } } };
+    const c = cropBoxForFace(turned, { top: 0, bottom: 0, left: 0, right: 0 }, 1280, 720);
+    expect(c.y2 - c.y1).toBe(Math.round(2.8 * 0.85 * 45));
+  });
+
+  it('a fixed-box face is its own crop: no reshaping, no pads', () => {
+    const fixed = { ...f, x: 40, y: 30, width: 101, height: 77, fixedCrop: true as const };
+    expect(cropBoxForFace(fixed, { top: 0, bottom: 10, left: 5, right: 5 }, 1280, 720)).toEqual({ x1: 40, y1: 30, x2: 141, y2: 107 });
   });
 
   it('the mouth lands in the lower half and the eyes in the upper half of the crop', () => {
@@ -186,12 +207,12 @@ describe('cropBoxForFace', () => {
     expect(cropBoxForFace(face(-50, -40, 100), { top: 0, bottom: 10, left: 0, right: 0 }, 320, 240)).toEqual({
       x1: 0,
       y1: 0,
-      x2: 55,
-      y2: 75,
+      x2: 47,
+      y2: 72,
     });
     expect(cropBoxForFace(face(300, 200, 100), { top: 0, bottom: 10, left: 0, right: 0 }, 320, 240)).toEqual({
-      x1: 295,
-      y1: 175,
+      x1: 303,
+      y1: 190,
       x2: 320,
       y2: 240,
     });
