@@ -43,6 +43,26 @@ export class ModelMissingError extends Error {
   }
 }
 
+/**
+ * A model file exists but the engine cannot use it (not ONNX, or not shaped like a Wav2Lip-family generator).
+ * The message says what is wrong in an operator's words; `reason` is that part alone.
+ */
+export class ModelFormatError extends Error {
+  override readonly name = 'ModelFormatError';
+  readonly reason: string;
+  readonly modelPath: string | undefined;
+  constructor(reason: string, modelPath?: string, options?: { cause?: unknown }) {
+    super(`${modelPath ?? 'This file'} is not a usable lip-sync model: ${reason}`, options);
+    this.reason = reason;
+    this.modelPath = modelPath;
+  }
+
+  /** The same error, naming the file (signature checks run before the path is known to them). */
+  forPath(modelPath: string): ModelFormatError {
+    return new ModelFormatError(this.reason, modelPath, { cause: this.cause });
+  }
+}
+
 export function isInputError(err: unknown): err is InputError {
   return err instanceof InputError;
 }

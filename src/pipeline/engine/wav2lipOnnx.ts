@@ -1,12 +1,11 @@
-import { existsSync } from 'node:fs';
-import * as ort from 'onnxruntime-node';
 import type { FacePads } from '../../config/index.js';
-import { ConfigError, errorMessage, ModelMissingError, throwIfAborted } from '../../errors.js';
+import { throwIfAborted } from '../../errors.js';
 import { writeFaceInput, type ChannelOrder } from '../composite/crop.js';
 import { pasteGeneratedFace } from '../composite/paste.js';
 import type { Rect } from '../composite/rect.js';
 import { cropBoxForFace } from '../face/index.js';
-import { resolveModelSignature, type ModelSignature } from './modelSignature.js';
+import type { ModelSignature } from './modelSignature.js';
+import { OnnxGenerator } from './onnxGenerator.js';
 import type { ClipContext, ClipSynthesizer, EngineFrame, LipSyncEngine } from './types.js';
 
 export interface Wav2LipEngineOptions {
@@ -35,20 +34,17 @@ export class Wav2LipOnnxEngine implements LipSyncEngine {
   private readonly order: ChannelOrder;
 
   private constructor(
-    private readonly session: ort.InferenceSession,
-    signature: ModelSignature,
+    private readonly generator: OnnxGenerator,
     options: Wav2LipEngineOptions,
   ) {
-    this.signature = signature;
-    this.batchSize = signature.fixedBatch ?? options.batchSize;
+    this.signature = generator.signature;
+    this.batchSize = generator.batchFor(options.batchSize);
     this.order = options.channelOrder ?? 'bgr';
   }
 
   static async create(options: Wav2LipEngineOptions): Promise<Wav2LipOnnxEngine> {
-    if (!existsSync(options.modelPath)) throw new ModelMissingError(options.modelPath, MODEL_MISSING_HINT);
-    const session = await createSession(options);
-    const signature = resolveModelSignature(session.inputMetadata, session.outputMetadata);
-    return new Wav2LipOnnxEngine(session, signature, options);
+    const generator = await OnnxGenerator.open({ ...options, missingHint: MODEL_MISSING_HINT });
+    return new Wav2LipOnnxEngine(generator, options);
   }
 
   startClip(context: ClipContext): ClipSynthesizer {
@@ -66,7 +62,7 @@ export class Wav2LipOnnxEngine implements LipSyncEngine {
   }
 
   private async runBatch(frames: readonly EngineFrame[], pads: FacePads): Promise<void> {
-    const { faceSize: size, faceInput, melInput, output } = this.signature;
+    const { faceSize: size } = this.signature;
     const count = frames.length;
     const faceStride = 6 * size * size;
     const faceData = new Float32Array(count * faceStride);
@@ -78,39 +74,12 @@ export class Wav2LipOnnxEngine implements LipSyncEngine {
       writeFaceInput(frame.image, rect, size, this.order, faceData, k * faceStride);
       melData.set(frame.mel, k * MEL_BANDS * MEL_STEPS);
     });
-    const results = await this.session.run({
-      [faceInput]: new ort.Tensor('float32', faceData, [count, 6, size, size]),
-      [melInput]: new ort.Tensor('float32', melData, [count, 1, MEL_BANDS, MEL_STEPS]),
-    });
-    const generated = results[output];
-    if (!generated || !(generated.data instanceof Float32Array)) throw new Error(`model output ${output} is not a float tensor`);
+    const generated = { data: await this.generator.run(faceData, melData, count) };
     const outStride = 3 * size * size;
     frames.forEach((frame, k) => pasteGeneratedFace(frame.image, rects[k]!, generated.data as Float32Array, k * outStride, size, this.order));
   }
 
   async dispose(): Promise<void> {
-    await this.session.release();
-  }
-}
-
-/** Opens the model; a CUDA request without onnxruntime's CUDA libraries gets an error that says how to install them. */
-async function createSession(options: Wav2LipEngineOptions): Promise<ort.InferenceSession> {
-  try {
-    return await ort.InferenceSession.create(options.modelPath, {
-      executionProviders: options.device === 'cuda' ? ['cuda', 'cpu'] : ['cpu'],
-      graphOptimizationLevel: 'all',
-      ...(options.threads > 0 ? { intraOpNumThreads: options.threads } : {}),
-      // Between batches onnxruntime's threads would busy-wait for more work, taking the CPU that decoding, face
-      // detection and encoding need at that very moment.
-      extra: { session: { intra_op: { allow_spinning: '0' } } },
-    });
-  } catch (err) {
-    if (options.device === 'cuda' && /cuda|shared library|providers_shared/i.test(errorMessage(err))) {
-      throw new ConfigError(
-        'LIPSYNC_DEVICE=cuda, but onnxruntime cannot load its CUDA libraries. On a host with CUDA 12 and cuDNN 9, reinstall with ' +
-          '"ONNXRUNTIME_NODE_INSTALL=cuda12 npm ci", or set LIPSYNC_DEVICE=cpu.',
-      );
-    }
-    throw err;
+    await this.generator.dispose();
   }
 }
