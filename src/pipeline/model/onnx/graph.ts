@@ -51,9 +51,17 @@ const elementBytes: Record<DataType, number> = { [DataType.FLOAT]: 4, [DataType.
 interface Initializer {
   header: TensorHeader;
   byteLength: number;
-  /** Either the data, or a function producing it when the writer reaches this tensor (keeps peak memory low). */
-  data: TensorData | (() => TensorData);
+  /**
+   * Either the data, or a function producing it when the writer reaches this tensor (keeps peak memory low). An
+   * async producer (reading a checkpoint) only works with {@link GraphBuilder.writeModel}.
+   */
+  data: TensorData | LazyTensorData;
 }
+
+export type LazyTensorData = () => TensorData | Promise<TensorData>;
+
+/** The pieces of an encoded model: fixed bytes, or the place where an initializer's raw data goes. */
+type EncodedPiece = Uint8Array | Initializer;
 
 export interface ModelOptions {
   /** Default opset 17: the last one where ReduceMean takes `axes` as an attribute. */
@@ -96,7 +104,7 @@ export class GraphBuilder {
   initializer(
     name: string,
     dims: readonly number[],
-    data: TensorData | (() => TensorData),
+    data: TensorData | LazyTensorData,
     dataType: DataType = DataType.FLOAT,
   ): string {
     this.claim(name);
@@ -167,6 +175,18 @@ export class GraphBuilder {
    * are materialised one at a time as the iterator advances.
    */
   *encode(options: ModelOptions = {}): Generator<Uint8Array> {
+    for (const piece of this.pieces(options)) {
+      if (piece instanceof Uint8Array) {
+        yield piece;
+        continue;
+      }
+      const data = typeof piece.data === 'function' ? piece.data() : piece.data;
+      if (data instanceof Promise) throw new Error(`initializer ${piece.header.name} is produced asynchronously: use writeModel`);
+      yield initializerBytes(piece, data);
+    }
+  }
+
+  private *pieces(options: ModelOptions): Generator<EncodedPiece> {
     const metadata: StringStringEntry[] = Object.entries(options.metadata ?? {}).map(([key, value]) => ({ key, value }));
     const opsetImport: OperatorSetId[] = [{ domain: '', version: options.opset ?? 17 }];
     const modelHead = ModelProto.encode({
@@ -199,12 +219,7 @@ export class GraphBuilder {
     yield graphHead;
     for (const [k, init] of this.initializers.entries()) {
       yield tensorHeads[k]!.fieldPrefix;
-      const data = typeof init.data === 'function' ? init.data() : init.data;
-      const bytes = littleEndianBytes(data);
-      if (bytes.length !== init.byteLength) {
-        throw new Error(`initializer ${init.header.name}: got ${bytes.length} bytes, expected ${init.byteLength}`);
-      }
-      yield bytes;
+      yield init;
     }
   }
 
@@ -214,7 +229,7 @@ export class GraphBuilder {
   }
 
   /**
-   * Streams the model to `path`, one tensor at a time. Writes to a temporary sibling first and renames, so an
+   * Streams the model to `path`, one tensor at a time (lazy tensors may be async). Writes to a temporary sibling first and renames, so an
    * interrupted run never leaves a truncated model at `path`. Returns the file size in bytes.
    */
   async writeModel(path: string, options: ModelOptions = {}): Promise<number> {
@@ -222,7 +237,10 @@ export class GraphBuilder {
     const file = await open(tmp, 'w');
     let size = 0;
     try {
-      for (const chunk of this.encode(options)) {
+      for (const piece of this.pieces(options)) {
+        let chunk: Uint8Array;
+        if (piece instanceof Uint8Array) chunk = piece;
+        else chunk = initializerBytes(piece, typeof piece.data === 'function' ? await piece.data() : piece.data);
         let offset = 0;
         while (offset < chunk.length) {
           const { bytesWritten } = await file.write(chunk, offset, chunk.length - offset);
@@ -244,6 +262,14 @@ export class GraphBuilder {
     if (this.names.has(name)) throw new Error(`duplicate value name ${name}`);
     this.names.add(name);
   }
+}
+
+function initializerBytes(init: Initializer, data: TensorData): Uint8Array {
+  const bytes = littleEndianBytes(data);
+  if (bytes.length !== init.byteLength) {
+    throw new Error(`initializer ${init.header.name}: got ${bytes.length} bytes, expected ${init.byteLength}`);
+  }
+  return bytes;
 }
 
 function valueInfo(name: string, dims: readonly Dim[], elemType: DataType): ValueInfo {
