@@ -7,7 +7,9 @@
  * i.e. the reference crop with a mouth-shaped patch whose brightness follows the frame's own audio window.
  * Geometry and constants live in src/pipeline/engine/testModel.ts so tests can share them.
  *
- * CLI: npm run model:test -- OUT.onnx [--size 96] [--fixed-batch]
+ * With --float16 the inputs and the output are float16 (as in half-precision exports); the maths stays float32.
+ *
+ * CLI: npm run model:test -- OUT.onnx [--size 96] [--fixed-batch] [--float16]
  */
 import { parseArgs } from 'node:util';
 import {
@@ -16,7 +18,7 @@ import {
   testModelMouthMask,
 } from '../src/pipeline/engine/testModel.js';
 import { isMainModule } from './onnx/cli.js';
-import { GraphBuilder, type Dim } from '../src/pipeline/model/onnx/graph.js';
+import { DataType, GraphBuilder, type Dim } from '../src/pipeline/model/onnx/graph.js';
 
 export const WAV2LIP_INPUTS = { mel: 'mel_spectrogram', video: 'video_frames' } as const;
 export const WAV2LIP_OUTPUT = 'output';
@@ -28,6 +30,8 @@ export interface TestModelOptions {
   size?: number;
   /** Export with batch fixed to 1 instead of the symbolic "batch" dimension. */
   fixedBatch?: boolean;
+  /** float16 inputs and output (cast to float32 inside), like half-precision exports. */
+  float16?: boolean;
 }
 
 export function buildTestModel(options: TestModelOptions = {}): GraphBuilder {
@@ -36,8 +40,10 @@ export function buildTestModel(options: TestModelOptions = {}): GraphBuilder {
   const batch: Dim = options.fixedBatch ? 1 : 'batch';
   const g = new GraphBuilder('wav2lip_test_model');
 
-  const mel = g.input(WAV2LIP_INPUTS.mel, [batch, 1, MEL_BANDS, MEL_STEPS]);
-  const video = g.input(WAV2LIP_INPUTS.video, [batch, 6, size, size]);
+  const elem = options.float16 ? DataType.FLOAT16 : DataType.FLOAT;
+  const asFloat = (x: string) => (options.float16 ? g.op('Cast', [x], { to: DataType.FLOAT }, `${x}_float`) : x);
+  const mel = asFloat(g.input(WAV2LIP_INPUTS.mel, [batch, 1, MEL_BANDS, MEL_STEPS], elem));
+  const video = asFloat(g.input(WAV2LIP_INPUTS.video, [batch, 6, size, size], elem));
 
   // Reference crop = channels 3..5. Slice-13 takes starts/ends/axes as int64 inputs.
   const ref = g.op('Slice', [video, g.constInt64('ref_starts', [3]), g.constInt64('ref_ends', [6]), g.constInt64('ref_axes', [1])], {}, 'reference');
@@ -52,8 +58,9 @@ export function buildTestModel(options: TestModelOptions = {}): GraphBuilder {
   const mask = g.constFloat('mouth_mask', [1, 1, size, size], testModelMouthMask(size));
   const delta = g.op('Sub', [brightness, ref], {}, 'delta');
   const maskedDelta = g.op('Mul', [delta, mask], {}, 'masked_delta');
-  const out = g.op('Add', [ref, maskedDelta], {}, WAV2LIP_OUTPUT);
-  g.output(out, [batch, 3, size, size]);
+  const sum = g.op('Add', [ref, maskedDelta], {}, options.float16 ? 'output_float' : WAV2LIP_OUTPUT);
+  const out = options.float16 ? g.op('Cast', [sum], { to: DataType.FLOAT16 }, WAV2LIP_OUTPUT) : sum;
+  g.output(out, [batch, 3, size, size], elem);
   return g;
 }
 
@@ -63,24 +70,29 @@ export async function writeTestModel(path: string, options: TestModelOptions = {
   return buildTestModel(options).writeModel(path, {
     producerName: 'lipsync-bot/make-test-model',
     docString: 'Synthetic Wav2Lip-signature model for tests: reference crop plus a mel-driven mouth patch.',
-    metadata: { 'lipsync.model': 'test', 'lipsync.size': String(size), 'lipsync.fixed_batch': String(!!options.fixedBatch) },
+    metadata: {
+      'lipsync.model': 'test',
+      'lipsync.size': String(size),
+      'lipsync.fixed_batch': String(!!options.fixedBatch),
+      'lipsync.float16': String(!!options.float16),
+    },
   });
 }
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { size: { type: 'string' }, 'fixed-batch': { type: 'boolean' } },
+    options: { size: { type: 'string' }, 'fixed-batch': { type: 'boolean' }, float16: { type: 'boolean' } },
   });
   const [out] = positionals;
   if (out === undefined || positionals.length > 1) {
-    console.error('usage: npm run model:test -- OUT.onnx [--size N] [--fixed-batch]');
+    console.error('usage: npm run model:test -- OUT.onnx [--size N] [--fixed-batch] [--float16]');
     process.exitCode = 2;
     return;
   }
   const size = values.size === undefined ? 96 : Number(values.size);
-  const bytes = await writeTestModel(out, { size, fixedBatch: values['fixed-batch'] ?? false });
-  console.log(`wrote ${out} (${bytes} bytes, S=${size}, batch=${values['fixed-batch'] ? '1' : 'dynamic'})`);
+  const bytes = await writeTestModel(out, { size, fixedBatch: values['fixed-batch'] ?? false, float16: values.float16 ?? false });
+  console.log(`wrote ${out} (${bytes} bytes, S=${size}, batch=${values['fixed-batch'] ? '1' : 'dynamic'}${values.float16 ? ', float16' : ''})`);
 }
 
 if (isMainModule(import.meta.url)) {
