@@ -1,4 +1,5 @@
-import { runToCompletion, safeInputArgs } from './process.js';
+import { InternalError } from '../../errors.js';
+import { runManaged, safeInputArgs } from './process.js';
 
 export const ANALYSIS_SAMPLE_RATE = 16_000;
 
@@ -10,17 +11,106 @@ export interface AudioDecodeOptions {
 }
 
 /**
- * Decodes the first audio stream to 16 kHz mono float for analysis.
- * Ten minutes of audio is 38 MB here: small next to video frames, so it is read whole.
+ * Decodes the first audio stream to 16 kHz mono float for analysis, mono being the plain mean of the channels, as
+ * librosa.load (Wav2Lip's audio.py) makes it. ffmpeg's own downmix (-ac 1) is not that: it mixes stereo as
+ * (L + R)·0.707, so dual-mono comes out 3 dB louder than its source and the mel shifts by +3 dB. So ffmpeg resamples
+ * every channel to 16 kHz (resampling is linear: the same as resampling the mean) and writes them as a float WAV,
+ * whose header says how many channels there are; they are averaged here as the bytes arrive.
+ * Ten minutes of audio is 38 MB of mono floats: small next to video frames, so the result is held whole.
  */
 export async function decodeAnalysisAudio(file: string, options: AudioDecodeOptions): Promise<Float32Array> {
-  const raw = await runToCompletion(
+  const purpose = `decode audio of ${options.label}`;
+  const proc = runManaged(
     options.ffmpeg,
-    ['-nostdin', '-v', 'error', ...safeInputArgs(file), '-map', '0:a:0', '-vn', '-ac', '1', '-ar', String(ANALYSIS_SAMPLE_RATE), '-f', 'f32le', 'pipe:1'],
-    { purpose: `decode audio of ${options.label}`, stallTimeoutMs: options.stallTimeoutMs, signal: options.signal },
+    ['-nostdin', '-v', 'error', ...safeInputArgs(file), '-map', '0:a:0', '-vn', '-ar', String(ANALYSIS_SAMPLE_RATE), '-c:a', 'pcm_f32le', '-f', 'wav', 'pipe:1'],
+    { purpose, stallTimeoutMs: options.stallTimeoutMs, signal: options.signal },
   );
-  // Copy into an aligned buffer: Buffer slices from the pool may start at an offset that is not a multiple of 4.
-  const samples = new Float32Array(Math.floor(raw.length / 4));
-  new Uint8Array(samples.buffer).set(raw.subarray(0, samples.length * 4));
-  return samples;
+  proc.child.stdin?.end();
+  const mixer = new ChannelMeanMixer();
+  let mixerError: unknown;
+  proc.child.stdout?.on('data', (chunk: Buffer) => {
+    try {
+      mixer.push(chunk);
+    } catch (err) {
+      proc.kill();
+      mixerError ??= err;
+    }
+  });
+  await proc.done;
+  if (mixerError) throw new InternalError(`${purpose}: ${(mixerError as Error).message}`, { cause: mixerError });
+  return mixer.finish();
+}
+
+/**
+ * Streaming reader of a little-endian 32-bit float WAV (as ffmpeg writes it to a pipe: RIFF sizes unknown, data runs to
+ * the end) that averages the channels of each sample frame into one mono sample.
+ */
+export class ChannelMeanMixer {
+  private header: Buffer | null = Buffer.alloc(0);
+  private channels = 0;
+  /** Bytes of an incomplete sample frame carried over to the next chunk. */
+  private carry = Buffer.alloc(0);
+  private out = new Float32Array(1 << 16);
+  private length = 0;
+
+  push(chunk: Buffer): void {
+    if (this.header) {
+      this.header = Buffer.concat([this.header, chunk]);
+      const start = this.dataStart(this.header);
+      if (start === null) return;
+      chunk = this.header.subarray(start);
+      this.header = null;
+    }
+    const bytes = this.carry.length > 0 ? Buffer.concat([this.carry, chunk]) : chunk;
+    const frameBytes = 4 * this.channels;
+    const frames = Math.floor(bytes.length / frameBytes);
+    this.reserve(frames);
+    const n = this.channels;
+    for (let f = 0, p = 0; f < frames; f++) {
+      let sum = 0;
+      for (let c = 0; c < n; c++, p += 4) sum += bytes.readFloatLE(p);
+      this.out[this.length++] = sum / n;
+    }
+    this.carry = Buffer.from(bytes.subarray(frames * frameBytes));
+  }
+
+  finish(): Float32Array {
+    if (this.header) {
+      if (this.header.length === 0) return new Float32Array(0);
+      throw new Error('the decoder wrote no audio data');
+    }
+    return this.out.slice(0, this.length);
+  }
+
+  /** Offset of the sample data once the header up to the 'data' chunk has arrived (reading the channel count on the way). */
+  private dataStart(h: Buffer): number | null {
+    if (h.length < 12) return null;
+    if (h.toString('latin1', 0, 4) !== 'RIFF' || h.toString('latin1', 8, 12) !== 'WAVE') throw new Error('the decoder did not write a WAV stream');
+    let p = 12;
+    while (p + 8 <= h.length) {
+      const id = h.toString('latin1', p, p + 4);
+      const size = h.readUInt32LE(p + 4);
+      if (id === 'data') {
+        if (this.channels === 0) throw new Error('WAV data before its format');
+        return p + 8;
+      }
+      if (p + 8 + size > h.length) return null;
+      if (id === 'fmt ') {
+        this.channels = h.readUInt16LE(p + 10);
+        const bits = h.readUInt16LE(p + 22);
+        if (this.channels < 1 || bits !== 32) throw new Error(`unexpected WAV format (${this.channels} channels, ${bits} bits)`);
+      }
+      p += 8 + size + (size % 2);
+    }
+    return null;
+  }
+
+  private reserve(more: number): void {
+    if (this.length + more <= this.out.length) return;
+    let capacity = this.out.length;
+    while (capacity < this.length + more) capacity *= 2;
+    const grown = new Float32Array(capacity);
+    grown.set(this.out.subarray(0, this.length));
+    this.out = grown;
+  }
 }
