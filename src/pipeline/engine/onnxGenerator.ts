@@ -44,6 +44,11 @@ export class OnnxGenerator {
     }
   }
 
+  /** The model's declared inputs and outputs, as onnxruntime reads them (for reports). */
+  get metadata(): { inputs: readonly ort.InferenceSession.ValueMetadata[]; outputs: readonly ort.InferenceSession.ValueMetadata[] } {
+    return { inputs: this.session.inputMetadata, outputs: this.session.outputMetadata };
+  }
+
   /** Frames per session.run call: the export's fixed batch, or `wanted` when the batch is dynamic. */
   batchFor(wanted: number): number {
     return this.signature.fixedBatch ?? Math.max(1, wanted);
