@@ -17,7 +17,13 @@ export interface ProbeResult {
  * proves onnxruntime loads the file and the graph computes a real picture, not NaNs or a saturated sheet.
  */
 export async function probeWav2LipModel(modelPath: string): Promise<ProbeResult> {
-  const session = await ort.InferenceSession.create(modelPath, { executionProviders: ['cpu'] });
+  const session = await ort.InferenceSession.create(modelPath, {
+    executionProviders: ['cpu'],
+    // One run: no arena or memory-pattern planning to keep around (they would double the import's peak memory).
+    enableCpuMemArena: false,
+    enableMemPattern: false,
+    graphOptimizationLevel: 'basic',
+  });
   try {
     const S = WAV2LIP_FACE_SIZE;
     const faces = new Float32Array(6 * S * S).fill(0.5);
