@@ -1,10 +1,11 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { engineNames, loadConfig, loopModes, type EngineName, type LoopMode } from '../../config/index.js';
 import { errorMessage, InputError, ModelMissingError } from '../../errors.js';
 import { logger } from '../../log.js';
 import { disposeEngines } from '../../pipeline/engine/select.js';
+import { parseFixedBox, type FixedBox } from '../../pipeline/face/fixedBox.js';
 import { renderClip } from '../../pipeline/render/renderClip.js';
 import { outputNamesFor } from '../outputNames.js';
 import { createProgressView } from '../progressBars.js';
@@ -17,6 +18,7 @@ interface RenderFlags {
   engine?: EngineName;
   model?: string;
   loop?: LoopMode;
+  box?: FixedBox;
   json?: boolean;
 }
 
@@ -31,6 +33,14 @@ export interface ClipReport {
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+function boxFlag(value: string): FixedBox {
+  try {
+    return parseFixedBox(value);
+  } catch (err) {
+    throw new InvalidArgumentError(errorMessage(err));
+  }
+}
 
 async function runRender(flags: RenderFlags): Promise<number> {
   const config = loadConfig({ ...process.env, ...(flags.model ? { LIPSYNC_MODEL: flags.model } : {}) }).pipeline;
@@ -47,7 +57,7 @@ async function runRender(flags: RenderFlags): Promise<number> {
     try {
       const result = await renderClip(
         { audioPath: flags.audio, templatePath: template, outputPath: output },
-        { engine: flags.engine, loopMode: flags.loop },
+        { engine: flags.engine, loopMode: flags.loop, box: flags.box },
         onProgress,
         undefined,
         { config },
@@ -93,6 +103,11 @@ export function register(program: Command): void {
     .addOption(new Option('--engine <name>', 'lip-sync engine (default: LIPSYNC_ENGINE, auto)').choices([...engineNames]))
     .option('--model <path>', 'Wav2Lip-compatible ONNX model (default: LIPSYNC_MODEL)')
     .addOption(new Option('--loop <mode>', 'how templates shorter than the audio are extended (default: LOOP_MODE)').choices([...loopModes]))
+    .option(
+      '--box <Y1,Y2,X1,X2>',
+      "fixed face crop in the template's pixels (Wav2Lip's --box top bottom left right): no face detection, pads or smoothing",
+      boxFlag,
+    )
     .option('--json', 'print one JSON array of results on stdout')
     .action(async (flags: RenderFlags) => {
       try {

@@ -39,6 +39,11 @@ export interface ClipContext {
   width: number;
   height: number;
   facePads: FacePads;
+  /**
+   * The fixed crop (render option `box`) in frame pixels, when there is one: every face of the clip is then made from
+   * it (`fixedCrop`) and the crop is exactly this rectangle.
+   */
+  fixedBox?: Rect;
 }
 
 export interface LipSyncEngine {

@@ -49,7 +49,8 @@ export class Wav2LipOnnxEngine implements LipSyncEngine {
 
   startClip(context: ClipContext): ClipSynthesizer {
     return {
-      workArea: (face) => cropBoxForFace(face, context.facePads, context.width, context.height),
+      // A fixed box is the crop itself; its faces carry it too (fixedCrop), so the crop below lands exactly on it.
+      workArea: (face) => context.fixedBox ?? cropBoxForFace(face, context.facePads, context.width, context.height),
       synthesize: (frames, signal) => this.synthesize(frames, context.facePads, signal),
     };
   }

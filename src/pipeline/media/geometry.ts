@@ -17,6 +17,12 @@ function even(n: number): number {
   return Math.max(2, Math.floor(n / 2) * 2);
 }
 
+/** The template's upright size: what a viewer (and a crop box given in its pixels) sees, before any scaling. */
+export function displayedSize(video: NonNullable<MediaInfo['video']>): { width: number; height: number } {
+  const rotated = video.rotation === 90 || video.rotation === 270;
+  return rotated ? { width: video.height, height: video.width } : { width: video.width, height: video.height };
+}
+
 /**
  * Portrait phone videos store landscape frames plus a rotation; ffmpeg rotates them upright while decoding,
  * so the rendered size is the displayed size. Templates above the cap (default 1080p, measured on the short side,
@@ -24,9 +30,7 @@ function even(n: number): number {
  */
 export function renderGeometry(info: MediaInfo & { video: NonNullable<MediaInfo['video']> }, maxRenderHeight: number): RenderGeometry {
   const { video } = info;
-  const rotated = video.rotation === 90 || video.rotation === 270;
-  let width = rotated ? video.height : video.width;
-  let height = rotated ? video.width : video.height;
+  let { width, height } = displayedSize(video);
   const shortSide = Math.min(width, height);
   if (shortSide > maxRenderHeight) {
     const scale = maxRenderHeight / shortSide;

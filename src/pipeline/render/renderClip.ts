@@ -10,13 +10,14 @@ import { getEngine } from '../engine/select.js';
 import { loadOnce } from '../loadOnce.js';
 import type { LipSyncEngine } from '../engine/types.js';
 import { FaceDetector, FaceTracker, type FaceDetection } from '../face/index.js';
+import { faceFromFixedBox, fixedBoxInRender } from '../face/fixedBox.js';
 import { KeyframeDetection, type DetectedFrame } from '../face/keyframes.js';
 import type { SourceFrame } from '../timeline/frameSource.js';
 import { resolveMediaBinaries } from '../media/binaries.js';
 import { ANALYSIS_SAMPLE_RATE, decodeAnalysisAudio } from '../media/decodeAudio.js';
 import { ClipEncoder } from '../media/encode.js';
 import { FramePool } from '../media/rawFrames.js';
-import { renderGeometry } from '../media/geometry.js';
+import { displayedSize, renderGeometry } from '../media/geometry.js';
 import { yuvFrameBytes, type YuvImage } from '../media/yuvImage.js';
 import { probeAudioInput, probeTemplateInput } from '../media/validate.js';
 import { openTemplateSource } from '../timeline/frameSource.js';
@@ -116,6 +117,9 @@ export async function renderClip(
   }
   const [audioInfo, templateInfo] = probed;
   const geometry = renderGeometry(templateInfo, config.maxRenderHeight);
+  const fixedBox = options.box ? fixedBoxInRender(options.box, displayedSize(templateInfo.video), geometry, templateLabel) : undefined;
+  // With a fixed box every frame has the same face, its box being the crop; nothing is detected or smoothed.
+  const fixedFace = fixedBox ? faceFromFixedBox(fixedBox) : null;
 
   progress.setStage('audio');
   const { samples, mel } = await timed(timings, 'audio', async () => {
@@ -128,9 +132,9 @@ export async function renderClip(
 
   const { engine, detector } = await timed(timings, 'setup', async () => ({
     engine: deps.engine ?? (await getEngine({ requested: options.engine, config })),
-    detector: await getDetector(config.faceDetector),
+    detector: fixedFace ? null : await getDetector(config.faceDetector),
   }));
-  const synthesizer = engine.startClip({ fps: geometry.fps, width: geometry.width, height: geometry.height, facePads: config.facePads });
+  const synthesizer = engine.startClip({ fps: geometry.fps, width: geometry.width, height: geometry.height, facePads: config.facePads, fixedBox });
 
   // Enough buffers for the frames in flight: two engine batches, the key-frame gap, the tracker's look-ahead, read-ahead.
   const inFlightFrames = 2 * engine.batchSize + config.detectEvery + config.smoothingFrames + 4;
@@ -226,7 +230,7 @@ export async function renderClip(
     // The detector runs on key frames (every FACE_DETECT_EVERY-th) near where the face was; the frames between get
     // interpolated faces, or their own detection after a jump (see KeyframeDetection).
     const keyframes = new KeyframeDetection<SourceFrame>(
-      (frame, near) => timed(timings, 'detect', () => detector.detectNear(frame.image, near)),
+      (frame, near) => timed(timings, 'detect', () => detector!.detectNear(frame.image, near)),
       config.detectEvery,
     );
     const track = async (settled: Array<DetectedFrame<SourceFrame>>) => {
@@ -239,6 +243,11 @@ export async function renderClip(
     for (let index = 0; ; index++) {
       const next = await timed(timings, 'decode', () => frames.next());
       if (next.done) break;
+      if (fixedFace) {
+        awaitingTrack.push({ index, image: next.value.image });
+        await accept([fixedFace]);
+        continue;
+      }
       await track(await keyframes.push(index, next.value, detectionCache?.get(next.value.templateIndex)));
     }
     await track(await keyframes.flush());

@@ -1,4 +1,5 @@
 import type { EngineName, LoopMode } from '../../config/index.js';
+import type { FixedBox } from '../face/fixedBox.js';
 
 export type RenderStage = 'probe' | 'audio' | 'render' | 'finalize';
 
@@ -30,6 +31,12 @@ export interface RenderClipInput {
 export interface RenderClipOptions {
   engine?: EngineName;
   loopMode?: LoopMode;
+  /**
+   * A fixed crop (Wav2Lip's --box) in the template's own upright pixels: that rectangle of every frame is the face
+   * crop — no face detection (the detector is not loaded), no pads, no smoothing. Scaled with the frames when the
+   * template is rendered smaller (MAX_RENDER_HEIGHT).
+   */
+  box?: FixedBox;
 }
 
 export interface RenderClipResult {
