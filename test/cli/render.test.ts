@@ -64,4 +64,26 @@ describe('lipsync render', () => {
     expect(res.status).not.toBe(0);
     expect(res.stderr).toMatch(/--video/);
   });
+
+  it('checks --box syntax (Y1,Y2,X1,X2) before rendering anything', () => {
+    for (const [box, message] of [
+      ['10,20,30', /"10,20,30" is not a box: give four whole pixel numbers Y1,Y2,X1,X2/],
+      ['50,40,0,10', /box 50,40,0,10 is empty: it needs Y1 < Y2 and X1 < X2/],
+    ] as const) {
+      const res = lipsync(['render', '--audio', SPEECH, '--video', PORTRAIT, '--out', path.join(dir, 'box'), '--box', box]);
+      expect(res.status).not.toBe(0);
+      expect(res.stderr).toMatch(message);
+      expect(existsSync(path.join(dir, 'box'))).toBe(false);
+    }
+  });
+
+  it('renders a fixed --box with the preview engine; a box outside the picture is a clear per-clip error', () => {
+    const out = path.join(dir, 'boxed');
+    const ok = lipsync(['render', '--audio', SPEECH, '--video', PORTRAIT, '--out', out, '--engine', 'builtin', '--box', '34,124,106,172', '--json']);
+    expect(ok.status).toBe(0);
+    expect((JSON.parse(ok.stdout) as Array<{ framesWithFace: number; frames: number }>)[0]).toMatchObject({ frames: 184, framesWithFace: 184 });
+    const bad = lipsync(['render', '--audio', SPEECH, '--video', PORTRAIT, '--out', out, '--engine', 'builtin', '--box', '400,500,0,10', '--json']);
+    expect(bad.status).toBe(1);
+    expect((JSON.parse(bad.stdout) as Array<{ error: string }>)[0]!.error).toMatch(/The box 400,500,0,10 \(Y1,Y2,X1,X2\) lies outside face-astronaut-320\.png/);
+  });
 });
