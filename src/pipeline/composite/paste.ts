@@ -3,6 +3,15 @@ import type { ChannelOrder } from './crop.js';
 import { horizontalWeights, verticalWeights, DEFAULT_PASTE_MASK, type PasteMaskShape } from './pasteMask.js';
 import { rectHeight, rectWidth, type Rect } from './rect.js';
 
+/**
+ * A model output in [0, 1] as the byte Wav2Lip's inference.py makes of it before resizing: `(pred * 255).astype(uint8)`
+ * truncates, it does not round (rounding instead would brighten every pasted face by half a level on average).
+ */
+function toByte(value: number): number {
+  const scaled = value * 255;
+  return scaled <= 0 ? 0 : scaled >= 255 ? 255 : Math.floor(scaled);
+}
+
 /** Bilinear sample positions along one axis: for each output pixel, the two source indices and the blend factor. */
 function samplePositions(outSize: number, srcSize: number): { lo: Int32Array; hi: Int32Array; t: Float32Array } {
   const lo = new Int32Array(outSize);
@@ -61,14 +70,13 @@ export function pasteGeneratedFace(
       const tx = xs.t[x]!;
       for (let c = 0; c < 3; c++) {
         const base = planes[c]!;
-        const a = generated[base + row0 + c0]!;
-        const b = generated[base + row0 + c1]!;
+        const a = toByte(generated[base + row0 + c0]!);
+        const b = toByte(generated[base + row0 + c1]!);
         const top = a + (b - a) * tx;
-        const d = generated[base + row1 + c0]!;
-        const e = generated[base + row1 + c1]!;
+        const d = toByte(generated[base + row1 + c0]!);
+        const e = toByte(generated[base + row1 + c1]!);
         const bottom = d + (e - d) * tx;
-        let value = (top + (bottom - top) * ty) * 255;
-        value = value < 0 ? 0 : value > 255 ? 255 : value;
+        const value = top + (bottom - top) * ty;
         const old = data[p + c]!;
         data[p + c] = (old + (value - old) * weight + 0.5) | 0;
       }
