@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { engineNames, loadConfig, loopModes, type EngineName, type LoopMode } from '../../config/index.js';
-import { errorMessage, InputError, ModelMissingError } from '../../errors.js';
+import { errorMessage, InputError, ModelFormatError, ModelMissingError } from '../../errors.js';
 import { logger } from '../../log.js';
 import { disposeEngines } from '../../pipeline/engine/select.js';
 import { parseFixedBox, type FixedBox } from '../../pipeline/face/fixedBox.js';
@@ -75,7 +75,8 @@ async function runRender(flags: RenderFlags): Promise<number> {
     } catch (err) {
       view.finish(label, 'failed');
       // Input errors are the user's to fix; anything else is logged in full for the operator.
-      if (!(err instanceof InputError) && !(err instanceof ModelMissingError)) logger().error({ err, template }, 'render failed');
+      const operatorFixable = err instanceof InputError || err instanceof ModelMissingError || err instanceof ModelFormatError;
+      if (!operatorFixable) logger().error({ err, template }, 'render failed');
       reports.push({ input: template, output: null, frames: 0, framesWithFace: 0, seconds: (Date.now() - started) / 1000, engine: null, error: errorMessage(err) });
     }
   }
