@@ -4,6 +4,7 @@ import { cancelKeyboard } from './actions.js';
 import { applyEvent, applyPositions, isTerminal, summarize, viewFromState, type BatchView, type ClipView } from './batchView.js';
 import type { Clock } from './clock.js';
 import { deliverClip, withRetryAfter, type DownloadLinks } from './delivery.js';
+import type { EditBudget } from './editBudget.js';
 import { EditScheduler } from './editScheduler.js';
 import { MessageGoneError, type ChatPlatform, type MessageRef, type OutgoingMessage } from './platform.js';
 import { isCancellable, renderProgress } from './progressText.js';
@@ -26,6 +27,8 @@ export interface TrackerDeps {
   links: DownloadLinks | null;
   clock: Clock;
   log: Logger;
+  /** The bot's shared edit budget (all progress messages), when the platform states its rates. */
+  editBudget?: EditBudget;
   /** Called once the batch is finished and everything was delivered. */
   onFinished(batchId: string): void;
 }
@@ -54,6 +57,7 @@ export class BatchTracker {
       minIntervalMs: deps.platform.limits.editIntervalMs,
       clock: deps.clock,
       log: deps.log,
+      ...(deps.editBudget ? { budget: () => deps.editBudget!.take(this.ref.chatId) } : {}),
     });
   }
 

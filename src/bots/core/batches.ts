@@ -4,6 +4,7 @@ import { BatchTracker } from './batchTracker.js';
 import type { BatchView } from './batchView.js';
 import type { Clock } from './clock.js';
 import type { DownloadLinks } from './delivery.js';
+import { EditBudget } from './editBudget.js';
 import type { ChatPlatform, MessageRef } from './platform.js';
 import type { TrackingStore } from './tracking.js';
 
@@ -46,8 +47,12 @@ export class BatchRegistry {
   private sub: Subscription | null = null;
   private timer: unknown = null;
   private stopped = false;
+  private readonly editBudget: EditBudget | undefined;
 
-  constructor(private readonly deps: BatchRegistryDeps) {}
+  constructor(private readonly deps: BatchRegistryDeps) {
+    const rates = deps.platform.limits.editRates;
+    this.editBudget = rates ? new EditBudget({ globalPerSecond: rates.globalPerSecond, perChatPerMinute: (c) => rates.perChatPerMinute(c), clock: deps.clock }) : undefined;
+  }
 
   async start(): Promise<void> {
     this.sub = await this.deps.queue.subscribe((e) => this.onEvent(e), { blockMs: 1000, log: this.deps.log });
@@ -91,6 +96,7 @@ export class BatchRegistry {
   private create(view: BatchView, ref: MessageRef, userId: string, prefix: string): BatchTracker {
     const tracker = new BatchTracker(view, ref, userId, prefix, {
       ...this.deps,
+      ...(this.editBudget ? { editBudget: this.editBudget } : {}),
       onFinished: (id) => {
         if (this.trackers.get(id) === tracker) this.trackers.delete(id);
         tracker.close();

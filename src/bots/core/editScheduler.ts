@@ -9,6 +9,11 @@ export interface EditSchedulerOptions {
   /** Attempts per content for errors other than rate limits, before that content is dropped. */
   maxAttempts?: number;
   log?: Logger;
+  /**
+   * The bot's shared edit budget for this message's chat (see EditBudget): takes one edit and returns 0, or returns
+   * how long to wait when the chat or the whole bot is out of edits for now.
+   */
+  budget?: () => number;
 }
 
 /** Stable identity of a message's visible content: an edit is needed only when it changes. */
@@ -96,6 +101,14 @@ export class EditScheduler {
         this.timer = null;
         this.pump();
       }, due - now);
+      return;
+    }
+    const wait = this.options.budget?.() ?? 0;
+    if (wait > 0) {
+      this.timer = this.options.clock.setTimeout(() => {
+        this.timer = null;
+        this.pump();
+      }, wait);
       return;
     }
     this.inFlight = true;

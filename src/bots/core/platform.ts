@@ -52,6 +52,15 @@ export interface PlatformLimits {
   editIntervalMs: number;
   /** Longest text one message may carry. */
   maxTextLength: number;
+  /** The platform's edit rate limits, shared by every progress message of the bot (none: only editIntervalMs). */
+  editRates?: EditRates;
+}
+
+export interface EditRates {
+  /** Edits per second across all chats. */
+  globalPerSecond: number;
+  /** Edits per minute in one chat (groups are usually stricter than private chats). */
+  perChatPerMinute(chatId: string): number;
 }
 
 export interface ChatPlatform {

@@ -21,6 +21,8 @@ export interface DiscordBotDeps extends Omit<ConversationDeps, 'platform' | 'isA
 /** Discord's largest upload (boosted servers); the per-channel limit is checked when sending. */
 const MAX_UPLOAD_BYTES = 500 * 1024 * 1024;
 const TEXT_LIMIT = 2000;
+/** Discord: 50 requests/s per bot, about 5 message edits per 5 s per channel. */
+const DISCORD_EDIT_RATES = { globalPerSecond: 40, perChatPerMinute: () => 50 };
 
 /** Status edits: a 429 comes back to the core's edit scheduler (which coalesces) instead of being slept on here. */
 function rejectEditRateLimits(data: RateLimitData): boolean {
@@ -55,7 +57,7 @@ export class DiscordBot {
     this.platform = new DiscordPlatform({
       rest: this.client.rest,
       token: s.token,
-      limits: { uploadBytes: MAX_UPLOAD_BYTES, downloadBytes: s.maxDownloadBytes, downloadLimitLiftable: false, editIntervalMs: s.editIntervalMs, maxTextLength: TEXT_LIMIT },
+      limits: { uploadBytes: MAX_UPLOAD_BYTES, downloadBytes: s.maxDownloadBytes, downloadLimitLiftable: false, editIntervalMs: s.editIntervalMs, maxTextLength: TEXT_LIMIT, editRates: DISCORD_EDIT_RATES },
       uploads: this.uploads,
       ephemeral,
       statusMaxAgeMs: s.statusMaxAgeMs,

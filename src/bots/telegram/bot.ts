@@ -5,7 +5,7 @@ import type { Logger } from '../../log.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { ConversationCore, type ConversationDeps } from '../core/conversation.js';
 import { commandNames, type ChatContext, type IncomingFile } from '../core/incoming.js';
-import type { PlatformLimits } from '../core/platform.js';
+import type { EditRates, PlatformLimits } from '../core/platform.js';
 import { words } from '../core/wording.js';
 import { AlbumCollector } from './albums.js';
 import { downloadTelegramFile } from './files.js';
@@ -23,6 +23,12 @@ export interface TelegramBotOptions extends Omit<ConversationDeps, 'platform' | 
   albumQuietMs?: number;
 }
 
+/** Telegram's limits: about 30 messages/s per bot, 20 per minute in a group (negative ids), about 1/s in a private chat. */
+export const TELEGRAM_EDIT_RATES: EditRates = {
+  globalPerSecond: 30,
+  perChatPerMinute: (chatId) => (chatId.startsWith('-') ? 20 : 60),
+};
+
 export function telegramLimits(s: TelegramSettings): PlatformLimits {
   return {
     uploadBytes: s.maxUploadBytes,
@@ -30,6 +36,7 @@ export function telegramLimits(s: TelegramSettings): PlatformLimits {
     downloadLimitLiftable: s.maxDownloadBytes <= CLOUD_DOWNLOAD_LIMIT,
     editIntervalMs: s.editIntervalMs,
     maxTextLength: 4096,
+    editRates: TELEGRAM_EDIT_RATES,
   };
 }
 
