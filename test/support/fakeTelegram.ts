@@ -147,6 +147,8 @@ export class FakeTelegram {
   private editLimit: { remaining: number; retryAfter: number } | null = null;
   private blockedUntil = 0;
   private callbackSeq = 1;
+  /** While an album is being sent, its updates are only queued (see sendAlbum). */
+  private holdPolls = false;
   url = '';
 
   static async start(): Promise<FakeTelegram> {
@@ -207,6 +209,25 @@ export class FakeTelegram {
         media = { [kind]: { ...base, duration: spec.duration ?? 1, width: spec.width ?? 320, height: spec.height ?? 320, file_name: spec.fileName, mime_type: spec.mimeType } };
     }
     return this.userMessage(from, chat, { ...media, ...(opts.caption ? { caption: opts.caption } : {}), ...(opts.mediaGroupId ? { media_group_id: opts.mediaGroupId } : {}) }, opts.threadId);
+  }
+
+  /**
+   * A user sends an album: every item reaches the bot in the same getUpdates answer, as Telegram hands over a freshly
+   * sent album. Sending the items one by one instead lets the bot's album quiet time close the album between them
+   * whenever the test process is slow.
+   */
+  async sendAlbum(from: FakeUser, chat: FakeChat, items: { kind: MediaKind; spec: MediaSpec }[], opts: { mediaGroupId: string; caption?: string; threadId?: number }): Promise<number[]> {
+    this.holdPolls = true;
+    const ids: number[] = [];
+    try {
+      for (const [i, item] of items.entries()) {
+        ids.push(await this.sendMedia(from, chat, item.kind, item.spec, { ...opts, ...(i === 0 ? {} : { caption: undefined }) }));
+      }
+    } finally {
+      this.holdPolls = false;
+    }
+    this.answerPollers();
+    return ids;
   }
 
   /** A user presses an inline button of one of the bot's messages. */
@@ -295,6 +316,10 @@ export class FakeTelegram {
 
   private pushUpdate(u: Json): void {
     this.updates.push({ update_id: this.nextUpdateId++, ...u });
+    if (!this.holdPolls) this.answerPollers();
+  }
+
+  private answerPollers(): void {
     const waiting = this.pollers;
     this.pollers = [];
     for (const p of waiting) {
@@ -359,7 +384,7 @@ export class FakeTelegram {
       case 'getUpdates': {
         const offset = Number(p.offset ?? 0);
         this.updates = this.updates.filter((u) => (u.update_id as number) >= offset);
-        if (this.updates.length > 0 || Number(p.timeout ?? 0) === 0) return this.answerPoll(offset, res);
+        if ((this.updates.length > 0 && !this.holdPolls) || Number(p.timeout ?? 0) === 0) return this.answerPoll(offset, res);
         const timer = setTimeout(() => {
           this.pollers = this.pollers.filter((x) => x.res !== res);
           this.answerPoll(offset, res);
