@@ -16,3 +16,18 @@ export function formatBytes(bytes: number): string {
   if (bytes >= 1024) return `${Math.round(bytes / 1024)} KB`;
   return `${bytes} bytes`;
 }
+
+/** Lone UTF-16 surrogates (half an emoji) replaced by U+FFFD, so the text encodes anywhere (URIs, headers, JSON). */
+export function wellFormed(text: string): string {
+  return text.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
+}
+
+/** The first `max` code points of `text`: never cuts an emoji (or any astral character) in half. */
+export function headCodePoints(text: string, max: number): string {
+  return Array.from(text).slice(0, Math.max(0, max)).join('');
+}
+
+/** The last `max` code points of `text`. */
+export function tailCodePoints(text: string, max: number): string {
+  return max <= 0 ? '' : Array.from(text).slice(-max).join('');
+}

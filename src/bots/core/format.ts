@@ -1,4 +1,6 @@
 /** Small pure formatters for chat text. */
+import { headCodePoints, tailCodePoints } from '../../format.js';
+
 export { formatBytes, formatSeconds } from '../../format.js';
 
 /** A rough ETA: "a few seconds", "about 40 s", "about 3 min". */
@@ -20,14 +22,18 @@ export function progressBar(fraction: number, width = 10): string {
 
 /** Cuts a label so one list line stays short; keeps the end (the file extension) visible. */
 export function shortLabel(label: string, max = 32): string {
-  if (label.length <= max) return label;
-  const tail = label.slice(-8);
-  return `${label.slice(0, max - tail.length - 1)}…${tail}`;
+  // Counted in code points: a UTF-16 cut could split an emoji, and half an emoji breaks the platforms' APIs.
+  const chars = Array.from(label);
+  if (chars.length <= max) return label;
+  const tail = tailCodePoints(label, 8);
+  return `${headCodePoints(label, max - 8 - 1)}…${tail}`;
 }
 
 /** Keeps text under a platform's length limit, cutting at a line break where possible. */
 export function fitText(text: string, max: number): string {
   if (text.length <= max) return text;
   const cut = text.lastIndexOf('\n', max - 2);
-  return `${text.slice(0, cut > max / 2 ? cut : max - 2)}\n…`;
+  let end = cut > max / 2 ? cut : max - 2;
+  if (/[\ud800-\udbff]/.test(text.charAt(end - 1))) end--; // never half an emoji
+  return `${text.slice(0, end)}\n…`;
 }

@@ -2,6 +2,8 @@
  * File names for downloads and ZIP entries, made from a template's display label. The label came from a
  * user, so everything that could mean something to a file system, a shell or a header is replaced.
  */
+import { wellFormed } from '../../format.js';
+
 const MAX_BASE = 80;
 
 export function safeBaseName(label: string, fallback: string): string {
@@ -31,7 +33,9 @@ export function uniqueMp4Names(items: readonly { label: string; fallback: string
 }
 
 /** RFC 6266 header: an ASCII fallback plus the UTF-8 name (RFC 8187). */
-export function contentDisposition(type: 'inline' | 'attachment', fileName: string): string {
+export function contentDisposition(type: 'inline' | 'attachment', rawName: string): string {
+  // Half an emoji would make encodeURIComponent throw (a 500 for every request of that clip).
+  const fileName = wellFormed(rawName);
   let ascii = fileName.normalize('NFKD').replace(/[^\x20-\x7e]/g, '').replace(/["\\]/g, '_').trim();
   if (ascii === '' || ascii.startsWith('.')) ascii = `clip${ascii.startsWith('.') ? ascii : '.mp4'}`;
   const encoded = encodeURIComponent(fileName).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
