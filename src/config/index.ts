@@ -1,8 +1,8 @@
 import { parseEnv } from './env.js';
-import { envSchema, type EngineName, type LoopMode } from './schema.js';
+import { envSchema, type BlendMode, type EngineName, type LoopMode } from './schema.js';
 
-export type { EngineName, LoopMode };
-export { loopModes, engineNames } from './schema.js';
+export type { BlendMode, EngineName, LoopMode };
+export { blendModes, loopModes, engineNames } from './schema.js';
 
 export interface MediaLimits {
   maxAudioSeconds: number;
@@ -29,6 +29,8 @@ export interface PipelineConfig {
   batchSize: number;
   threads: number;
   modelColorOrder: 'bgr' | 'rgb';
+  /** Where the Wav2Lip engine pastes the generated face: around the mouth and jaw, or the whole lower box. */
+  blendMode: BlendMode;
   faceDetector: 'auto' | 'short' | 'full';
   facePads: FacePads;
   smoothingFrames: number;
@@ -66,6 +68,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       batchSize: e.LIPSYNC_BATCH_SIZE ?? (e.LIPSYNC_DEVICE === 'cuda' ? 64 : 8),
       threads: e.LIPSYNC_THREADS,
       modelColorOrder: e.LIPSYNC_MODEL_COLOR,
+      blendMode: e.BLEND_MODE,
       faceDetector: e.FACE_DETECTOR,
       facePads: e.FACE_PADS,
       smoothingFrames: e.FACE_SMOOTHING_FRAMES,

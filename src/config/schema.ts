@@ -8,6 +8,10 @@ export type LoopMode = (typeof loopModes)[number];
 export const engineNames = ['wav2lip', 'builtin'] as const;
 export type EngineName = (typeof engineNames)[number];
 
+/** How the generated face is blended back: `mouth` around the mouth and jaw only, `box` the whole lower crop (Wav2Lip). */
+export const blendModes = ['mouth', 'box'] as const;
+export type BlendMode = (typeof blendModes)[number];
+
 /** Every setting the service reads from the environment. Documented one by one in .env.example. */
 export const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -26,6 +30,7 @@ export const envSchema = z.object({
   LIPSYNC_BATCH_SIZE: positiveInt.optional(),
   LIPSYNC_THREADS: z.coerce.number().int().min(0).default(0),
   LIPSYNC_MODEL_COLOR: z.enum(['bgr', 'rgb']).default('bgr'),
+  BLEND_MODE: z.enum(blendModes).default('mouth'),
 
   FACE_DETECTOR: z.enum(['auto', 'short', 'full']).default('auto'),
   FACE_PADS: z

@@ -30,7 +30,8 @@ function samplePositions(outSize: number, srcSize: number): { lo: Int32Array; hi
 
 /**
  * Blends a generated face (3 planes × size², values in [0, 1], at `offset` in `generated`) back into `image`
- * inside `rect`, resized with bilinear sampling and weighted by the feathered lower-face mask.
+ * inside `rect`, resized with bilinear sampling and weighted by the feathered lower-face mask (`box`) or, given as
+ * per-pixel weights of the crop (row-major, its width × height; see mouthMask.ts), by any other mask.
  */
 export function pasteGeneratedFace(
   image: RgbImage,
@@ -39,11 +40,14 @@ export function pasteGeneratedFace(
   offset: number,
   size: number,
   order: ChannelOrder,
-  shape: PasteMaskShape = DEFAULT_PASTE_MASK,
+  mask: PasteMaskShape | Float32Array = DEFAULT_PASTE_MASK,
 ): void {
   const w = rectWidth(rect);
   const h = rectHeight(rect);
   if (w <= 0 || h <= 0) return;
+  const weights = mask instanceof Float32Array ? mask : null;
+  if (weights && weights.length !== w * h) throw new RangeError(`paste weights hold ${weights.length} values for a ${w}×${h} crop`);
+  const shape = weights ? DEFAULT_PASTE_MASK : (mask as PasteMaskShape);
   const wx = horizontalWeights(w, shape);
   const wy = verticalWeights(h, shape);
   const xs = samplePositions(w, size);
@@ -56,14 +60,14 @@ export function pasteGeneratedFace(
   const planeB = offset + (order === 'bgr' ? 0 : 2) * plane;
   const planes = [planeR, planeG, planeB];
   for (let y = 0; y < h; y++) {
-    const weightY = wy[y]!;
+    const weightY = weights ? 1 : wy[y]!;
     if (weightY === 0) continue;
     const row0 = ys.lo[y]! * size;
     const row1 = ys.hi[y]! * size;
     const ty = ys.t[y]!;
     let p = ((rect.y1 + y) * imgW + rect.x1) * 3;
     for (let x = 0; x < w; x++, p += 3) {
-      const weight = weightY * wx[x]!;
+      const weight = weights ? weights[y * w + x]! : weightY * wx[x]!;
       if (weight === 0) continue;
       const c0 = xs.lo[x]!;
       const c1 = xs.hi[x]!;

@@ -42,6 +42,7 @@ async function createEngine(name: EngineName, config: PipelineConfig): Promise<L
       batchSize: config.batchSize,
       threads: config.threads,
       channelOrder: config.modelColorOrder,
+      blendMode: config.blendMode,
     });
   }
   const { createBuiltinEngine } = await import('./builtin/index.js');
@@ -51,7 +52,7 @@ async function createEngine(name: EngineName, config: PipelineConfig): Promise<L
 export async function getEngine(choice: EngineChoice): Promise<LipSyncEngine> {
   const name = resolveEngineName(choice);
   const { config } = choice;
-  const key = name === 'wav2lip' ? `wav2lip|${config.modelPath}|${config.device}|${config.batchSize}|${config.threads}|${config.modelColorOrder}` : name;
+  const key = name === 'wav2lip' ? `wav2lip|${config.modelPath}|${config.device}|${config.batchSize}|${config.threads}|${config.modelColorOrder}|${config.blendMode}` : name;
   return loadOnce(cache, key, () => createEngine(name, config));
 }
 

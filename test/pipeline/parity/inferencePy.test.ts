@@ -41,7 +41,8 @@ describe("parity with Wav2Lip's inference.py (--box)", () => {
   beforeAll(async () => {
     const model = path.join(dir, 'wav2lip-small.onnx');
     await importWav2LipCheckpoint(path.join(FIXTURES, 'torch', 'wav2lip-small-zip-bare.pth'), { output: model });
-    const config = loadConfig({ LIPSYNC_MODEL: model, LIPSYNC_ENGINE: 'wav2lip', LOG_LEVEL: 'warn', ENCODE_CRF: '0', LIPSYNC_BATCH_SIZE: '16' }).pipeline;
+    // inference.py pastes the whole crop: compare with the box blend mode (the default, mouth, keeps the cheeks).
+    const config = loadConfig({ LIPSYNC_MODEL: model, LIPSYNC_ENGINE: 'wav2lip', LOG_LEVEL: 'warn', ENCODE_CRF: '0', LIPSYNC_BATCH_SIZE: '16', BLEND_MODE: 'box' }).pipeline;
     const { y1, y2, x1, x2 } = manifest.box;
     const result = await renderClip(
       { audioPath: path.join(PARITY, 'speech-2s.wav'), templatePath: path.join(PARITY, 'template.mkv'), outputPath: output },
