@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { flag, optionalString, parseEnv } from './env.js';
@@ -114,3 +116,40 @@ export function loadWebConfig(env: NodeJS.ProcessEnv = process.env): WebConfig {
 }
 
 export const webSettingNames = Object.keys(webEnvSchema.shape).filter((k) => k !== 'NODE_ENV');
+
+/** Where `lipsync start` keeps the LINK_SECRET it made for an operator who set none. */
+export function linkSecretFile(dataDir: string): string {
+  return path.join(dataDir, 'link-secret');
+}
+
+/**
+ * The LINK_SECRET stored in DATA_DIR by an earlier start, made now (random, file mode 0600) when `create` and there is
+ * none. Returns null without a file and without `create`. Links stay valid across restarts, unlike WEB_DEV's secret.
+ */
+export function storedLinkSecret(dataDir: string, create: boolean): { secret: string; file: string; created: boolean } | null {
+  const file = linkSecretFile(dataDir);
+  const read = (): string | null => {
+    try {
+      return readFileSync(file, 'utf8').trim();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+  };
+  const existing = read();
+  if (existing !== null) {
+    if (existing.length < MIN_SECRET_LENGTH) throw new ConfigError(`Invalid web configuration:\n  LINK_SECRET: the stored secret in ${file} is shorter than ${MIN_SECRET_LENGTH} characters; delete the file to make a new one`);
+    return { secret: existing, file, created: false };
+  }
+  if (!create) return null;
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('hex');
+  try {
+    // 'wx': a second process starting at the same moment keeps the first one's secret.
+    writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return storedLinkSecret(dataDir, false);
+    throw err;
+  }
+  return { secret, file, created: true };
+}

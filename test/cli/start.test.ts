@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/media.js';
@@ -44,9 +45,42 @@ describe('lipsync start', () => {
     expect(await exited).toBe(0);
   });
 
-  it('refuses to start without LINK_SECRET, saying how to make one', () => {
-    const res = spawnSync(process.execPath, [CLI, 'start'], { env: baseEnv(), encoding: 'utf8', timeout: 60_000 });
+  it('without LINK_SECRET generates one once, keeps it in DATA_DIR (mode 0600) and says so', async () => {
+    const dataDir = path.join(dir, 'data-secret');
+    const startOnce = async (): Promise<string> => {
+      const port = await freePort();
+      const child = spawn(process.execPath, [CLI, 'start'], { env: { ...baseEnv(), DATA_DIR: dataDir, WEB_PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
+      let log = '';
+      child.stderr.on('data', (c: Buffer) => (log += c.toString()));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      try {
+        await new Promise<void>((resolve, reject) => {
+          const check = () => (log.includes('"lipsync started"') ? resolve() : undefined);
+          child.stderr.on('data', check);
+          child.once('exit', () => reject(new Error(`lipsync start exited:\n${log}`)));
+        });
+      } finally {
+        child.kill('SIGTERM');
+      }
+      expect(await exited).toBe(0);
+      return log;
+    };
+    const first = await startOnce();
+    expect(first).toMatch(/LINK_SECRET was not set: generated one and stored it/);
+    const file = path.join(dataDir, 'link-secret');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const secret = readFileSync(file, 'utf8').trim();
+    expect(secret).toMatch(/^[0-9a-f]{64}$/);
+    expect(first).not.toContain(secret);
+    const second = await startOnce();
+    expect(second).not.toMatch(/generated one/);
+    expect(second).toMatch(/using the LINK_SECRET stored in DATA_DIR/);
+    expect(readFileSync(file, 'utf8').trim()).toBe(secret);
+  });
+
+  it('still refuses a LINK_SECRET that is too short, saying how to make one', () => {
+    const res = spawnSync(process.execPath, [CLI, 'start'], { env: { ...baseEnv(), LINK_SECRET: 'short' }, encoding: 'utf8', timeout: 60_000 });
     expect(res.status).toBe(2);
-    expect(res.stderr).toMatch(/LINK_SECRET: required to sign download links; make one with: openssl rand -hex 32/);
+    expect(res.stderr).toMatch(/LINK_SECRET: must be at least 32 characters; make one with: openssl rand -hex 32/);
   });
 });

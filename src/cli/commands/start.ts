@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { loadQueueConfig, type QueueConfig } from '../../config/queue.js';
-import { loadWebConfig, type WebConfig } from '../../config/web.js';
+import { loadWebConfig, storedLinkSecret, type WebConfig } from '../../config/web.js';
 import { logger, type Logger } from '../../log.js';
 import { ensureRedis, type RedisEndpoint } from '../../queue/redisServer.js';
 import { ServiceGroup, stopOnSignals, type Service } from '../../queue/services.js';
@@ -10,6 +10,7 @@ import { linksFromSigner } from '../../bots/core/delivery.js';
 import { createDiscordService } from '../../bots/discord/service.js';
 import { createTelegramService } from '../../bots/telegram/service.js';
 import { createLinkSigner } from '../../web/links.js';
+import { flag } from '../../config/env.js';
 import { exitOnConfigError } from '../configErrorExit.js';
 
 export interface StartContext {
@@ -58,7 +59,16 @@ function redisService(config: QueueConfig, log: Logger, onUrl: (url: string) => 
 export async function runStart(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const log = logger();
   const queueConfig = loadQueueConfig(env);
-  // Loaded before Redis starts so a missing LINK_SECRET fails at once.
+  if (!env.LINK_SECRET?.trim() && !flag.safeParse(env.WEB_DEV).data && env.NODE_ENV !== 'development') {
+    // A newcomer's first start: make a secret once and keep it, so links survive restarts.
+    const stored = storedLinkSecret(queueConfig.dataDir, true);
+    if (stored) {
+      env.LINK_SECRET = stored.secret;
+      if (stored.created) log.warn({ file: stored.file }, 'LINK_SECRET was not set: generated one and stored it (mode 0600); set LINK_SECRET to use your own');
+      else log.info({ file: stored.file }, 'using the LINK_SECRET stored in DATA_DIR');
+    }
+  }
+  // Loaded before Redis starts so a bad LINK_SECRET fails at once.
   const webConfig = loadWebConfig(env);
   let url = queueConfig.redis.url;
   const ctx: StartContext = { queueConfig, webConfig, redisUrl: () => url, log };

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { loadQueueConfig } from '../../config/queue.js';
-import { loadWebConfig } from '../../config/web.js';
+import { loadWebConfig, storedLinkSecret } from '../../config/web.js';
 import { logger } from '../../log.js';
 import { ServiceGroup, stopOnSignals } from '../../queue/services.js';
 import { createWebService } from '../../web/service.js';
@@ -10,6 +10,11 @@ import { exitOnConfigError } from '../configErrorExit.js';
 export async function runWeb(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const log = logger();
   const queueConfig = loadQueueConfig(env);
+  // The secret `lipsync start` made on this machine, so both sign alike.
+  if (!env.LINK_SECRET?.trim()) {
+    const stored = storedLinkSecret(queueConfig.dataDir, false);
+    if (stored) env.LINK_SECRET = stored.secret;
+  }
   const config = loadWebConfig(env);
   const group = new ServiceGroup(log);
   stopOnSignals(() => group.stop(), log);
