@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
@@ -20,8 +21,8 @@ export const botsEnvSchema = z.object({
   TELEGRAM_MAX_DOWNLOAD_MB: z.coerce.number().positive().max(2000).optional(),
   TELEGRAM_ALLOWED_IDS: idList,
   TELEGRAM_WEBHOOK_URL: optionalUrl('the public HTTPS address Telegram posts updates to'),
-  TELEGRAM_WEBHOOK_PORT: z.coerce.number().int().min(1).max(65535).default(8443),
-  TELEGRAM_WEBHOOK_HOST: z.string().trim().min(1).default('0.0.0.0'),
+  TELEGRAM_WEBHOOK_PORT: z.coerce.number().int().min(0).max(65535).default(8443),
+  TELEGRAM_WEBHOOK_HOST: z.string().trim().min(1).default('127.0.0.1'),
   TELEGRAM_WEBHOOK_SECRET: optionalString.refine((v) => v === undefined || /^[A-Za-z0-9_-]{1,256}$/.test(v), {
     message: 'letters, digits, "_" and "-" only, at most 256 characters',
   }),
@@ -38,7 +39,11 @@ export interface TelegramSettings {
   maxDownloadBytes: number;
   /** Users or chats allowed to use the bot; empty = everyone. */
   allowedIds: string[];
-  webhook: { url: string; port: number; host: string; secretToken: string | undefined } | null;
+  /**
+   * Webhook mode. `secretToken` is always set (TELEGRAM_WEBHOOK_SECRET, else random per start): without it anyone
+   * who can reach the listener could post forged updates in any user's name.
+   */
+  webhook: { url: string; port: number; host: string; secretToken: string } | null;
 }
 
 export interface BotsConfig {
@@ -64,7 +69,13 @@ export function loadBotsConfig(env: NodeJS.ProcessEnv = process.env): BotsConfig
           maxDownloadBytes: Math.round((e.TELEGRAM_MAX_DOWNLOAD_MB ?? (local ? 2000 : 20)) * MB),
           allowedIds: e.TELEGRAM_ALLOWED_IDS,
           webhook: e.TELEGRAM_WEBHOOK_URL
-            ? { url: e.TELEGRAM_WEBHOOK_URL, port: e.TELEGRAM_WEBHOOK_PORT, host: e.TELEGRAM_WEBHOOK_HOST, secretToken: e.TELEGRAM_WEBHOOK_SECRET }
+            ? {
+                url: e.TELEGRAM_WEBHOOK_URL,
+                port: e.TELEGRAM_WEBHOOK_PORT,
+                host: e.TELEGRAM_WEBHOOK_HOST,
+                // setWebhook registers it again at every start, so a random one per start is enough.
+                secretToken: e.TELEGRAM_WEBHOOK_SECRET ?? randomBytes(32).toString('base64url'),
+              }
             : null,
         }
       : null,

@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import type { Server } from 'node:http';
 import { Telegraf } from 'telegraf';
 import type { Message, Update } from 'telegraf/types';
 import type { TelegramSettings } from '../../config/bots.js';
@@ -137,10 +139,12 @@ export class TelegramBot {
           ...(url.pathname !== '/' ? { path: url.pathname } : {}),
           port: s.webhook.port,
           host: s.webhook.host,
-          ...(s.webhook.secretToken ? { secretToken: s.webhook.secretToken } : {}),
+          secretToken: s.webhook.secretToken,
         },
       });
-      this.log.info({ bot: this.bot.botInfo.username, mode: 'webhook' }, 'telegram bot started');
+      const server = this.webhookServer();
+      if (server && !server.listening) await once(server, 'listening');
+      this.log.info({ bot: this.bot.botInfo.username, mode: 'webhook', listen: this.webhookAddress() }, 'telegram bot started');
       return;
     }
     // launch() only returns when polling stops: keep the promise to await in stop().
@@ -148,6 +152,17 @@ export class TelegramBot {
       this.log.error({ err }, 'telegram polling stopped with an error');
     });
     this.log.info({ bot: this.bot.botInfo.username, mode: 'polling' }, 'telegram bot started');
+  }
+
+  /** The webhook listener (telegraf keeps it private), when running in webhook mode. */
+  private webhookServer(): Server | undefined {
+    return (this.bot as unknown as { webhookServer?: Server }).webhookServer;
+  }
+
+  /** Where the webhook listener is bound, e.g. { address: '127.0.0.1', port: 8443 }; null when polling. */
+  webhookAddress(): { address: string; port: number } | null {
+    const a = this.webhookServer()?.address();
+    return a && typeof a === 'object' ? { address: a.address, port: a.port } : null;
   }
 
   async stop(): Promise<void> {
