@@ -63,6 +63,18 @@ export class ModelFormatError extends Error {
   }
 }
 
+/** The face-restoration model (LIPSYNC_ENHANCER) exists but is no image-to-image face restorer the render can run. */
+export class EnhancerFormatError extends ModelFormatError {
+  constructor(reason: string, modelPath?: string, options?: { cause?: unknown }) {
+    super(reason, modelPath, options);
+    this.message = `${modelPath ?? 'This file'} is not a usable face-restoration model (LIPSYNC_ENHANCER): ${reason}`;
+  }
+
+  override forPath(modelPath: string): EnhancerFormatError {
+    return new EnhancerFormatError(this.reason, modelPath, { cause: this.cause });
+  }
+}
+
 export function isInputError(err: unknown): err is InputError {
   return err instanceof InputError;
 }

@@ -32,7 +32,9 @@ export function createProgressView(enabled: boolean): ClipProgressView {
       bars.set(label, bar);
       return (p) => {
         bar.setTotal(Math.max(1, p.framesTotal));
-        bar.update(p.framesDone, { stage: p.stage.padEnd(8), fps: p.fps, eta: eta(p.etaSeconds) });
+        // The face restorer, when one runs, is named with the render stage ("render+enhance").
+        const stage = p.stage === 'render' && p.enhancer ? 'render+enhance' : p.stage;
+        bar.update(p.framesDone, { stage: stage.padEnd(8), fps: p.fps, eta: eta(p.etaSeconds) });
       };
     },
     finish(label, outcome) {

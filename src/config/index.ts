@@ -18,6 +18,15 @@ export interface FacePads {
   right: number;
 }
 
+/** A face-restoration model run on the generated face before it is pasted (LIPSYNC_ENHANCER). */
+export interface EnhancerConfig {
+  modelPath: string;
+  /** ENHANCER_BLEND: 0 keeps the generated face, 1 takes the restored one. */
+  blend: number;
+  /** CODEFORMER_FIDELITY: CodeFormer's `w` (0 = strongest restoration, 1 = closest to the input). */
+  fidelity: number;
+}
+
 export interface PipelineConfig {
   ffmpegPath?: string;
   ffprobePath?: string;
@@ -31,6 +40,8 @@ export interface PipelineConfig {
   modelColorOrder: 'bgr' | 'rgb';
   /** Where the Wav2Lip engine pastes the generated face: around the mouth and jaw, or the whole lower box. */
   blendMode: BlendMode;
+  /** Absent unless LIPSYNC_ENHANCER is set. */
+  enhancer?: EnhancerConfig;
   faceDetector: 'auto' | 'short' | 'full';
   facePads: FacePads;
   smoothingFrames: number;
@@ -69,6 +80,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       threads: e.LIPSYNC_THREADS,
       modelColorOrder: e.LIPSYNC_MODEL_COLOR,
       blendMode: e.BLEND_MODE,
+      ...(e.LIPSYNC_ENHANCER ? { enhancer: { modelPath: e.LIPSYNC_ENHANCER, blend: e.ENHANCER_BLEND, fidelity: e.CODEFORMER_FIDELITY } } : {}),
       faceDetector: e.FACE_DETECTOR,
       facePads: e.FACE_PADS,
       smoothingFrames: e.FACE_SMOOTHING_FRAMES,

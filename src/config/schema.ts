@@ -31,6 +31,9 @@ export const envSchema = z.object({
   LIPSYNC_THREADS: z.coerce.number().int().min(0).default(0),
   LIPSYNC_MODEL_COLOR: z.enum(['bgr', 'rgb']).default('bgr'),
   BLEND_MODE: z.enum(blendModes).default('mouth'),
+  LIPSYNC_ENHANCER: optionalPath,
+  ENHANCER_BLEND: z.coerce.number().min(0).max(1).default(1),
+  CODEFORMER_FIDELITY: z.coerce.number().min(0).max(1).default(0.7),
 
   FACE_DETECTOR: z.enum(['auto', 'short', 'full']).default('auto'),
   FACE_PADS: z

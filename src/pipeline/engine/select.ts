@@ -43,16 +43,19 @@ async function createEngine(name: EngineName, config: PipelineConfig): Promise<L
       threads: config.threads,
       channelOrder: config.modelColorOrder,
       blendMode: config.blendMode,
+      enhancer: config.enhancer,
     });
   }
   const { createBuiltinEngine } = await import('./builtin/index.js');
   return createBuiltinEngine();
 }
 
+const enhancerKey = ({ enhancer: e }: PipelineConfig) => (e ? `${e.modelPath}|${e.blend}|${e.fidelity}` : 'none');
+
 export async function getEngine(choice: EngineChoice): Promise<LipSyncEngine> {
   const name = resolveEngineName(choice);
   const { config } = choice;
-  const key = name === 'wav2lip' ? `wav2lip|${config.modelPath}|${config.device}|${config.batchSize}|${config.threads}|${config.modelColorOrder}|${config.blendMode}` : name;
+  const key = name === 'wav2lip' ? `wav2lip|${config.modelPath}|${config.device}|${config.batchSize}|${config.threads}|${config.modelColorOrder}|${config.blendMode}|${enhancerKey(config)}` : name;
   return loadOnce(cache, key, () => createEngine(name, config));
 }
 

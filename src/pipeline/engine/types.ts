@@ -2,6 +2,7 @@ import type { RgbImage } from '../media/image.js';
 import type { FaceDetection } from '../face/types.js';
 import type { FacePads } from '../../config/index.js';
 import type { Rect } from '../composite/rect.js';
+import type { StageTimings } from '../render/stageTimings.js';
 
 /** One output frame handed to an engine. The engine edits `image` in place. */
 export interface EngineFrame {
@@ -44,6 +45,8 @@ export interface ClipContext {
    * it (`fixedCrop`) and the crop is exactly this rectangle.
    */
   fixedBox?: Rect;
+  /** The render's stage timings: an engine with a face restorer adds its time to `enhance` (part of `engine`). */
+  timings?: StageTimings;
 }
 
 export interface LipSyncEngine {
@@ -52,6 +55,8 @@ export interface LipSyncEngine {
   readonly preview: boolean;
   /** How many frames the pipeline should hand over per synthesize() call. */
   readonly batchSize: number;
+  /** The face restorer applied to generated faces (LIPSYNC_ENHANCER), by its label; null or absent without one. */
+  readonly enhancer?: string | null;
   startClip(context: ClipContext): ClipSynthesizer;
   dispose(): Promise<void>;
 }

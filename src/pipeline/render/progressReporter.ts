@@ -9,6 +9,7 @@ export class ProgressReporter {
   private framesDone = 0;
   private renderStartedAt = 0;
   private lastReportAt = 0;
+  private enhancer: string | undefined;
 
   constructor(private readonly callback: ProgressCallback | undefined, private readonly now: () => number = Date.now) {}
 
@@ -17,6 +18,11 @@ export class ProgressReporter {
     this.framesTotal = framesTotal;
     if (stage === 'render') this.renderStartedAt = this.now();
     this.emit();
+  }
+
+  /** Names the face restorer in every later report (render stage label); null/undefined: none. */
+  setEnhancer(label: string | null | undefined): void {
+    this.enhancer = label ?? undefined;
   }
 
   frameDone(): void {
@@ -34,6 +40,7 @@ export class ProgressReporter {
       framesTotal: this.framesTotal,
       fps: Math.round(fps * 10) / 10,
       etaSeconds: fps > 0 ? Math.ceil(left / fps) : null,
+      ...(this.enhancer ? { enhancer: this.enhancer } : {}),
     };
   }
 

@@ -97,7 +97,13 @@ export async function renderClip(
   // refused input stops it, and the probe's wording wins over whatever the decoder would have said.
   const stopAudio = new AbortController();
   const audioSignal = signal ? AbortSignal.any([signal, stopAudio.signal]) : stopAudio.signal;
-  const decodingAudio = decodeAnalysisAudio(input.audioPath, { ffmpeg: bins.ffmpeg, stallTimeoutMs, signal: audioSignal, label: audioLabel });
+  const decodingAudio = decodeAnalysisAudio(input.audioPath, {
+    ffmpeg: bins.ffmpeg,
+    stallTimeoutMs,
+    signal: audioSignal,
+    label: audioLabel,
+    maxSeconds: config.limits.maxAudioSeconds,
+  });
   decodingAudio.catch(() => undefined);
   let probed: readonly [Awaited<ReturnType<typeof probeAudioInput>>, Awaited<ReturnType<typeof probeTemplateInput>>];
   try {
@@ -134,7 +140,8 @@ export async function renderClip(
     engine: deps.engine ?? (await getEngine({ requested: options.engine, config })),
     detector: fixedFace ? null : await getDetector(config.faceDetector),
   }));
-  const synthesizer = engine.startClip({ fps: geometry.fps, width: geometry.width, height: geometry.height, facePads: config.facePads, fixedBox });
+  progress.setEnhancer(engine.enhancer);
+  const synthesizer = engine.startClip({ fps: geometry.fps, width: geometry.width, height: geometry.height, facePads: config.facePads, fixedBox, timings });
 
   // Enough buffers for the frames in flight: two engine batches, the key-frame gap, the tracker's look-ahead, read-ahead.
   const inFlightFrames = 2 * engine.batchSize + config.detectEvery + config.smoothingFrames + 4;
@@ -150,6 +157,7 @@ export async function renderClip(
     label: templateLabel,
     isStillImage: templateInfo.isStillImage,
     templateSeconds: templateInfo.durationSeconds,
+    maxTemplateSeconds: config.limits.maxTemplateSeconds,
     outputFrames,
     loopMode: options.loopMode ?? config.loopMode,
     tempDir: config.tempDir,

@@ -14,6 +14,8 @@ export interface RenderProgress {
   fps: number;
   /** Seconds left, estimated from fps; null while unknown. */
   etaSeconds: number | null;
+  /** The face restorer the render stage applies (LIPSYNC_ENHANCER), e.g. "GFPGAN-style 512 px"; absent without one. */
+  enhancer?: string;
 }
 
 export interface RenderClipInput {
