@@ -99,7 +99,7 @@ export class Wav2LipOnnxEngine implements LipSyncEngine {
     // Restored in the crop's own coordinates, so the paste below (and its mask) treats it as the generated face.
     const crops = await this.enhance(generated.data, frames, rects, timings);
     frames.forEach((frame, k) => {
-      const mask = this.blendMode === 'never' as string ? mouthMaskWeights(frame.face, rects[k]!) : undefined;
+      const mask = this.blendMode === 'mouth' ? mouthMaskWeights(frame.face, rects[k]!) : undefined;
       pasteGeneratedFace(frame.image, rects[k]!, crops?.[k]!.data ?? generated.data, crops ? 0 : k * outStride, crops?.[k]!.size ?? size, this.order, mask);
     });
   }
