@@ -1,5 +1,6 @@
 import { InternalError } from '../../errors.js';
 import { runManaged, safeInputArgs } from './process.js';
+import { DECODED_LENGTH_SLACK_SECONDS, decodedAudioTooLong } from './validate.js';
 
 export const ANALYSIS_SAMPLE_RATE = 16_000;
 
@@ -8,6 +9,11 @@ export interface AudioDecodeOptions {
   stallTimeoutMs: number;
   signal?: AbortSignal;
   label: string;
+  /**
+   * The audio cap (MAX_AUDIO_SECONDS). The header's length may lie (probing trusts it), so ffmpeg stops a second past
+   * the cap and audio that decodes longer than the cap is refused as too long, without being held whole.
+   */
+  maxSeconds: number;
 }
 
 /**
@@ -16,34 +22,40 @@ export interface AudioDecodeOptions {
  * (L + R)·0.707, so dual-mono comes out 3 dB louder than its source and the mel shifts by +3 dB. So ffmpeg resamples
  * every channel to 16 kHz (resampling is linear: the same as resampling the mean) and writes them as a float WAV,
  * whose header says how many channels there are; they are averaged here as the bytes arrive.
- * Ten minutes of audio is 38 MB of mono floats: small next to video frames, so the result is held whole.
+ * Ten minutes of audio is 38 MB of mono floats: small next to video frames, so the result is held whole; audio past the
+ * cap never is (see `maxSeconds`).
  */
 export async function decodeAnalysisAudio(file: string, options: AudioDecodeOptions): Promise<Float32Array> {
   const purpose = `decode audio of ${options.label}`;
   const proc = runManaged(
     options.ffmpeg,
-    ['-nostdin', '-v', 'error', ...safeInputArgs(file), '-map', '0:a:0', '-vn', '-ar', String(ANALYSIS_SAMPLE_RATE), '-c:a', 'pcm_f32le', '-f', 'wav', 'pipe:1'],
+    [
+      '-nostdin', '-v', 'error', ...safeInputArgs(file), '-map', '0:a:0', '-vn',
+      '-t', String(options.maxSeconds + 1),
+      '-ar', String(ANALYSIS_SAMPLE_RATE), '-c:a', 'pcm_f32le', '-f', 'wav', 'pipe:1',
+    ],
     { purpose, stallTimeoutMs: options.stallTimeoutMs, signal: options.signal },
   );
   proc.child.stdin?.end();
-  const mixer = new ChannelMeanMixer();
-  let mixerError: unknown;
+  const mixer = new ChannelMeanMixer(Math.ceil((options.maxSeconds + DECODED_LENGTH_SLACK_SECONDS) * ANALYSIS_SAMPLE_RATE));
+  let stopped = false;
   proc.child.stdout?.on('data', (chunk: Buffer) => {
+    if (stopped) return;
     try {
-      mixer.push(chunk);
+      if (mixer.push(chunk)) return;
+      proc.fail(decodedAudioTooLong(options.maxSeconds));
     } catch (err) {
-      proc.kill();
-      mixerError ??= err;
+      proc.fail(new InternalError(`${purpose}: ${(err as Error).message}`, { cause: err }));
     }
+    stopped = true;
   });
   await proc.done;
-  if (mixerError) throw new InternalError(`${purpose}: ${(mixerError as Error).message}`, { cause: mixerError });
   return mixer.finish();
 }
 
 /**
  * Streaming reader of a little-endian 32-bit float WAV (as ffmpeg writes it to a pipe: RIFF sizes unknown, data runs to
- * the end) that averages the channels of each sample frame into one mono sample.
+ * the end) that averages the channels of each sample frame into one mono sample, keeping at most `maxSamples`.
  */
 export class ChannelMeanMixer {
   private header: Buffer | null = Buffer.alloc(0);
@@ -51,27 +63,44 @@ export class ChannelMeanMixer {
   /** Bytes of an incomplete sample frame carried over to the next chunk. */
   private carry = Buffer.alloc(0);
   private out = new Float32Array(1 << 16);
-  private length = 0;
+  private count = 0;
+  private full = false;
 
-  push(chunk: Buffer): void {
+  constructor(private readonly maxSamples = Number.POSITIVE_INFINITY) {}
+
+  /** Mono samples so far. */
+  get length(): number {
+    return this.count;
+  }
+
+  /** False once the stream went past `maxSamples`: the samples beyond are dropped, never held. */
+  push(chunk: Buffer): boolean {
+    if (this.full) return false;
     if (this.header) {
       this.header = Buffer.concat([this.header, chunk]);
       const start = this.dataStart(this.header);
-      if (start === null) return;
+      if (start === null) return true;
       chunk = this.header.subarray(start);
       this.header = null;
     }
     const bytes = this.carry.length > 0 ? Buffer.concat([this.carry, chunk]) : chunk;
     const frameBytes = 4 * this.channels;
-    const frames = Math.floor(bytes.length / frameBytes);
+    const available = Math.floor(bytes.length / frameBytes);
+    const frames = Math.min(available, this.maxSamples - this.count);
     this.reserve(frames);
     const n = this.channels;
     for (let f = 0, p = 0; f < frames; f++) {
       let sum = 0;
       for (let c = 0; c < n; c++, p += 4) sum += bytes.readFloatLE(p);
-      this.out[this.length++] = sum / n;
+      this.out[this.count++] = sum / n;
+    }
+    if (frames < available) {
+      this.full = true;
+      this.carry = Buffer.alloc(0);
+      return false;
     }
     this.carry = Buffer.from(bytes.subarray(frames * frameBytes));
+    return true;
   }
 
   finish(): Float32Array {
@@ -79,7 +108,7 @@ export class ChannelMeanMixer {
       if (this.header.length === 0) return new Float32Array(0);
       throw new Error('the decoder wrote no audio data');
     }
-    return this.out.slice(0, this.length);
+    return this.out.slice(0, this.count);
   }
 
   /** Offset of the sample data once the header up to the 'data' chunk has arrived (reading the channel count on the way). */
@@ -106,11 +135,11 @@ export class ChannelMeanMixer {
   }
 
   private reserve(more: number): void {
-    if (this.length + more <= this.out.length) return;
+    if (this.count + more <= this.out.length) return;
     let capacity = this.out.length;
-    while (capacity < this.length + more) capacity *= 2;
-    const grown = new Float32Array(capacity);
-    grown.set(this.out.subarray(0, this.length));
+    while (capacity < this.count + more) capacity *= 2;
+    const grown = new Float32Array(Math.min(capacity, Math.max(this.maxSamples, this.count + more)));
+    grown.set(this.out.subarray(0, this.count));
     this.out = grown;
   }
 }

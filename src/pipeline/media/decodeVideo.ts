@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { RenderGeometry } from './geometry.js';
-import { runManaged, runToCompletion, safeInputArgs } from './process.js';
+import { PROGRESS_ARGS, runManaged, safeInputArgs } from './process.js';
 import { frameSocketPath, readFramesFromSocket } from './frameSocket.js';
 import { readRawFrames, type FramePool } from './rawFrames.js';
 import { yuvFrameBytes } from './yuvImage.js';
@@ -72,17 +72,30 @@ export function spillFrameName(index: number): string {
   return `${String(index).padStart(7, '0')}.jpg`;
 }
 
-/** Writes the normalised template as a numbered high-quality JPEG sequence, so loops can read any range again. */
-export async function spillTemplate(file: string, dir: string, options: DecodeOptions): Promise<void> {
+/**
+ * Writes the normalised template as a numbered high-quality JPEG sequence, so loops can read any range again: at most
+ * `maxFrames` frames, whatever length the header claims. ffmpeg writes nothing else while it works, so it reports its
+ * progress for the stall timeout (a long template on a slow machine is not "stalled").
+ */
+export async function spillTemplate(file: string, dir: string, options: DecodeOptions & { maxFrames: number }): Promise<void> {
   const args = [
     '-nostdin', '-v', 'error',
     ...safeInputArgs(file),
     '-an', '-sn', '-dn',
     '-vf', normaliseFilter(options.geometry),
+    '-frames:v', String(options.maxFrames),
     '-q:v', '2', '-start_number', '0',
+    ...PROGRESS_ARGS,
     path.join(dir, SPILL_PATTERN),
   ];
-  await runToCompletion(options.ffmpeg, args, { purpose: options.purpose, stallTimeoutMs: options.stallTimeoutMs, signal: options.signal });
+  const proc = runManaged(options.ffmpeg, args, {
+    purpose: options.purpose,
+    stallTimeoutMs: options.stallTimeoutMs,
+    progressOnStdout: true,
+    signal: options.signal,
+  });
+  proc.child.stdin?.end();
+  await proc.done;
 }
 
 /** Reads frames [start, start + count) of a spilled sequence (our own files, not user input). */

@@ -20,14 +20,66 @@ export function safeInputArgs(file: string): string[] {
   ];
 }
 
+/**
+ * Output options that make ffmpeg report its progress on stdout (key=value blocks every half second); pair them with
+ * `progressOnStdout` for processes that otherwise write nothing while they work (e.g. to an image sequence).
+ */
+export const PROGRESS_ARGS = ['-progress', 'pipe:1'] as const;
+
 export interface RunOptions {
   /** Kill the process when it runs longer than this in total. */
   timeoutMs?: number;
   /** Kill the process when it neither writes to stdout/stderr nor reads stdin for this long. */
   stallTimeoutMs?: number;
+  /**
+   * stdout carries ffmpeg's `-progress` report (PROGRESS_ARGS): for the stall timeout only a growing frame count,
+   * output time or output size counts, not the report itself (ffmpeg keeps repeating it while stuck), nor stderr.
+   */
+  progressOnStdout?: boolean;
   signal?: AbortSignal;
   /** What this process does, for error messages ("decode template"). */
   purpose: string;
+}
+
+export interface CompletionOptions extends RunOptions {
+  /** The most stdout bytes kept (default 16 MiB); beyond that the process is killed with OutputTooLargeError. */
+  maxBytes?: number;
+}
+
+const DEFAULT_MAX_OUTPUT_BYTES = 16 << 20;
+
+/** A process wrote more than its caller agreed to hold in memory; it was killed. */
+export class OutputTooLargeError extends InternalError {
+  constructor(purpose: string, readonly maxBytes: number) {
+    super(`${purpose}: the output passed ${maxBytes} bytes, more than it may hold`);
+  }
+}
+
+/** Counters of ffmpeg's progress report that only move when work is done. */
+const PROGRESS_COUNTERS = new Set(['frame', 'out_time_us', 'out_time_ms', 'total_size']);
+
+/** Reads ffmpeg's `-progress` report as it arrives and tells whether a chunk moved any counter forward. */
+export class ProgressReport {
+  private partial = '';
+  private readonly highest = new Map<string, number>();
+
+  push(chunk: string): boolean {
+    const lines = (this.partial + chunk).split('\n');
+    // A line cut between chunks waits for its end; ffmpeg's lines are short, so anything longer is noise.
+    this.partial = (lines.pop() ?? '').slice(-256);
+    let advanced = false;
+    for (const line of lines) {
+      const eq = line.indexOf('=');
+      if (eq < 0) continue;
+      const key = line.slice(0, eq).trim();
+      if (!PROGRESS_COUNTERS.has(key)) continue;
+      const value = Number(line.slice(eq + 1).trim());
+      if (!Number.isFinite(value) || value <= (this.highest.get(key) ?? -1)) continue;
+      this.highest.set(key, value);
+      advanced = true;
+    }
+    return advanced;
+  }
 }
 
 /** How many bytes of stderr we keep for error messages. */
@@ -42,6 +94,8 @@ export interface ManagedProcess {
   /** Counts as activity for the stall timer (e.g. when we wrote to stdin). */
   touch(): void;
   kill(): void;
+  /** Kills the process; `done` rejects with `err` (unless it already failed otherwise). */
+  fail(err: Error): void;
 }
 
 /**
@@ -65,10 +119,17 @@ export function runManaged(command: string, args: readonly string[], options: Ru
   };
 
   child.stderr?.on('data', (chunk: Buffer) => {
-    touch();
+    if (!options.progressOnStdout) touch();
     stderr = (stderr + chunk.toString('utf8')).slice(-STDERR_TAIL_BYTES);
   });
-  child.stdout?.on('data', touch);
+  if (options.progressOnStdout) {
+    const report = new ProgressReport();
+    child.stdout?.on('data', (chunk: Buffer) => {
+      if (report.push(chunk.toString('latin1'))) touch();
+    });
+  } else {
+    child.stdout?.on('data', touch);
+  }
   // A consumer that stops reading early closes stdin/stdout; EPIPE there is expected, not a crash.
   child.stdin?.on('error', () => undefined);
   child.stdout?.on('error', () => undefined);
@@ -118,15 +179,21 @@ export function runManaged(command: string, args: readonly string[], options: Ru
   // Callers may attach handlers later; never let an early failure become an unhandled rejection.
   done.catch(() => undefined);
 
-  return { child, done, stderrTail: () => stderr, touch, kill };
+  return { child, done, stderrTail: () => stderr, touch, kill, fail: failWith };
 }
 
-/** Runs a tool to completion and returns its stdout. */
-export async function runToCompletion(command: string, args: readonly string[], options: RunOptions): Promise<Buffer> {
+/** Runs a tool to completion and returns its stdout, which may not grow past `maxBytes`. */
+export async function runToCompletion(command: string, args: readonly string[], options: CompletionOptions): Promise<Buffer> {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
   const proc = runManaged(command, args, options);
   proc.child.stdin?.end();
   const chunks: Buffer[] = [];
-  proc.child.stdout?.on('data', (c: Buffer) => chunks.push(c));
+  let size = 0;
+  proc.child.stdout?.on('data', (c: Buffer) => {
+    size += c.length;
+    if (size > maxBytes) proc.fail(new OutputTooLargeError(options.purpose, maxBytes));
+    else chunks.push(c);
+  });
   await proc.done;
   return Buffer.concat(chunks);
 }

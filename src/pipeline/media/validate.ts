@@ -26,6 +26,22 @@ function checkContainer(info: MediaInfo, label: string): void {
   }
 }
 
+/**
+ * How far decoding may run past a cap before the input counts as longer than its header said (encoder padding and
+ * timestamp rounding make honest files decode a few milliseconds longer than they claim).
+ */
+export const DECODED_LENGTH_SLACK_SECONDS = 0.5;
+
+/** The audio decoded past the cap although its header claimed less (decoding stopped there). */
+export function decodedAudioTooLong(maxSeconds: number): InputError {
+  return new InputError('too-long', `the audio is more than ${formatSeconds(maxSeconds)} long (longer than its file says); the limit is ${formatSeconds(maxSeconds)}.`);
+}
+
+/** The template decoded past the cap although its header claimed less (decoding stopped there). */
+export function decodedTemplateTooLong(label: string, maxSeconds: number): InputError {
+  return new InputError('too-long', `${label} is more than ${formatSeconds(maxSeconds)} long (longer than its file says); the limit for a template is ${formatSeconds(maxSeconds)}.`);
+}
+
 /** Probes an audio input (or a video whose sound is used) and enforces the limits. */
 export async function probeAudioInput(file: string, label: string, limits: MediaLimits, options: Omit<ProbeOptions, 'label'>): Promise<MediaInfo & { durationSeconds: number; audio: NonNullable<MediaInfo['audio']> }> {
   await checkFileSize(file, label, limits);

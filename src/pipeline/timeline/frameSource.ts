@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { LoopMode } from '../../config/index.js';
 import { InputError } from '../../errors.js';
+import { DECODED_LENGTH_SLACK_SECONDS, decodedTemplateTooLong } from '../media/validate.js';
 import { decodeSpilledRange, decodeTemplate, spillFrameName, spillTemplate, type DecodeOptions } from '../media/decodeVideo.js';
 import { frameBuffer } from '../media/rawFrames.js';
 import { createYuvImage, type YuvImage } from '../media/yuvImage.js';
@@ -20,6 +21,8 @@ export interface TemplateSourceOptions extends DecodeOptions {
   isStillImage: boolean;
   /** Template duration from probing; null for stills. */
   templateSeconds: number | null;
+  /** The template cap (MAX_TEMPLATE_SECONDS): a spill stops there, and a template that decodes longer is refused. */
+  maxTemplateSeconds: number;
   outputFrames: number;
   loopMode: LoopMode;
   /** Where spilled sequences (and the decoder's frame socket) go (default: the OS temp dir). */
@@ -108,16 +111,18 @@ async function openSpilledSource(
 ): Promise<TemplateSource> {
   const dir = await mkdtemp(path.join(options.tempDir ?? os.tmpdir(), 'lipsync-spill-'));
   const close = () => rm(dir, { recursive: true, force: true });
+  // The header's length decided that this template needs looping; the frames themselves decide how long it is.
+  const capFrames = Math.floor((options.maxTemplateSeconds + DECODED_LENGTH_SLACK_SECONDS) * options.geometry.fps);
   try {
-    await spillTemplate(options.file, dir, { ...options, purpose: `read ${options.label}` });
+    await spillTemplate(options.file, dir, { ...options, purpose: `read ${options.label}`, maxFrames: capFrames + 1 });
   } catch (err) {
     await close();
     throw err;
   }
   const templateFrames = (await readdir(dir)).filter((f) => f.endsWith('.jpg')).length;
-  if (templateFrames === 0) {
+  if (templateFrames === 0 || templateFrames > capFrames) {
     await close();
-    throw noFramesError(options.label);
+    throw templateFrames === 0 ? noFramesError(options.label) : decodedTemplateTooLong(options.label, options.maxTemplateSeconds);
   }
   // Backward runs read a mirror sequence (hard links, no copies): mirror frame k is template frame N-1-k.
   const mirror = path.join(dir, 'reversed');

@@ -20,7 +20,7 @@ describe('decodeAnalysisAudio: mono is the mean of the channels (librosa.load)',
   const { dir, cleanup } = tempDir();
   const stereo = path.join(dir, 'stereo-44k.wav');
   const dualMono = path.join(dir, 'dual-mono.wav');
-  const decode = (file: string) => decodeAnalysisAudio(file, { ffmpeg: binaries().ffmpeg, stallTimeoutMs: 20_000, label: path.basename(file) });
+  const decode = (file: string) => decodeAnalysisAudio(file, { ffmpeg: binaries().ffmpeg, stallTimeoutMs: 20_000, label: path.basename(file), maxSeconds: 600 });
 
   beforeAll(() => {
     // L = the speech at 44.1 kHz, R = the same at half amplitude; and a file with two identical channels.
