@@ -4,6 +4,7 @@ import cliProgress from 'cli-progress';
 import { InvalidArgumentError, type Command } from 'commander';
 import { engineNames, type EngineName } from '../../config/index.js';
 import { loadQueueConfig } from '../../config/queue.js';
+import { loadWebConfig, storedLinkSecret } from '../../config/web.js';
 import { ConfigError, InputError } from '../../errors.js';
 import { logger } from '../../log.js';
 import { latestEventId, type QueueEvent } from '../../queue/events.js';
@@ -11,6 +12,7 @@ import { RenderQueue } from '../../queue/queue.js';
 import { createRedis, waitForRedis } from '../../queue/redis.js';
 import { installHint } from '../../queue/redisServer.js';
 import type { BatchState, ClipStatus } from '../../queue/types.js';
+import { createLinkSigner, type LinkSigner } from '../../web/links.js';
 
 export interface SubmitOptions {
   audio: string;
@@ -27,17 +29,31 @@ export interface SubmitJson {
   clips: { clipId: string; template: string; status: ClipStatus; output: string | null; url?: string; error?: string }[];
 }
 
-export function batchJson(batch: BatchState): SubmitJson {
+/**
+ * `links`: signs the batch page and the clips (null when no LINK_SECRET is known). Failed and cancelled clips get no
+ * url; queued ones do (it serves the file once the clip is done, like the results page).
+ */
+export function batchJson(batch: BatchState, links: LinkSigner | null = null): SubmitJson {
   return {
     batchId: batch.batchId,
+    ...(links ? { pageUrl: links.batchUrl(batch.batchId) } : {}),
     clips: batch.clips.map((c) => ({
       clipId: c.clipId,
       template: c.template,
       status: c.status,
       output: c.output?.path ?? null,
+      ...(links && c.status !== 'failed' && c.status !== 'cancelled' ? { url: links.clipUrl(c.clipId) } : {}),
       ...(c.error && c.status !== 'done' ? { error: c.error.message } : {}),
     })),
   };
+}
+
+/** Signs links exactly like the web server checks them, when this machine knows LINK_SECRET (set or stored by `lipsync start`). */
+export function submitLinks(env: NodeJS.ProcessEnv, dataDir: string): LinkSigner | null {
+  const secret = env.LINK_SECRET?.trim() || storedLinkSecret(dataDir, false)?.secret;
+  if (!secret) return null;
+  const web = loadWebConfig({ ...env, LINK_SECRET: secret });
+  return createLinkSigner({ secret: web.linkSecret, ttlSeconds: web.linkTtlSeconds, publicUrl: web.publicUrl });
 }
 
 /** Live bars on stderr, one per clip; plain lines when stderr is not a terminal. */
@@ -102,6 +118,7 @@ class ProgressView {
 /** Submits one batch as the local operator; returns the exit code (1 when a clip did not finish). */
 export async function runSubmit(opts: SubmitOptions, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const config = loadQueueConfig(env);
+  const links = opts.json ? submitLinks(env, config.dataDir) : null;
   const log = logger();
   const redis = createRedis(config.redis.url);
   redis.on('error', () => undefined);
@@ -122,7 +139,7 @@ export async function runSubmit(opts: SubmitOptions, env: NodeJS.ProcessEnv = pr
       });
       if (!opts.wait) {
         const batch = await queue.getBatch(submitted.batchId);
-        if (opts.json && batch) process.stdout.write(`${JSON.stringify(batchJson(batch))}\n`);
+        if (opts.json && batch) process.stdout.write(`${JSON.stringify(batchJson(batch, links))}\n`);
         else {
           process.stdout.write(`batch ${submitted.batchId}\n`);
           for (const c of submitted.clips) {
@@ -148,7 +165,7 @@ export async function runSubmit(opts: SubmitOptions, env: NodeJS.ProcessEnv = pr
       view.stop();
       const batch = await queue.getBatch(submitted.batchId);
       if (!batch) throw new Error(`batch ${submitted.batchId} vanished from Redis`);
-      if (opts.json) process.stdout.write(`${JSON.stringify(batchJson(batch))}\n`);
+      if (opts.json) process.stdout.write(`${JSON.stringify(batchJson(batch, links))}\n`);
       else {
         for (const c of batch.clips) {
           const line = c.status === 'done' ? `ok      ${c.template} -> ${c.output?.path ?? ''}${c.output?.preview ? ' (preview engine)' : ''}` : `${c.status.padEnd(8)}${c.template}: ${c.error?.message ?? ''}`;
@@ -183,7 +200,7 @@ export function register(program: Command): void {
     .requiredOption('--video <file>', 'face video or photo (repeat for several)', collect, [])
     .option('--engine <name>', `lip-sync engine (${engineNames.join(', ')})`, parseEngine)
     .option('--wait', 'follow the batch with progress bars until it ends')
-    .option('--json', 'print { batchId, clips: [{ clipId, template, status, output, error? }] } on stdout')
+    .option('--json', 'print { batchId, pageUrl?, clips: [{ clipId, template, status, output, url?, error? }] } on stdout (urls when LINK_SECRET is known)')
     .action(async (opts: SubmitOptions) => {
       try {
         process.exitCode = await runSubmit(opts);
