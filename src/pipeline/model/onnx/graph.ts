@@ -46,7 +46,7 @@ export const floats = (values: readonly number[]): FloatsAttr => ({ floats: valu
 
 /** Initializer data; FLOAT16 tensors are given as their raw IEEE half bits (see ../half.ts). */
 type TensorData = Float32Array | Int32Array | BigInt64Array | Uint16Array;
-const elementBytes: Record<DataType, number> = { [DataType.FLOAT]: 4, [DataType.INT32]: 4, [DataType.INT64]: 8, [DataType.FLOAT16]: 2 };
+const elementBytes: Record<DataType, number> = { [DataType.FLOAT]: 4, [DataType.INT32]: 4, [DataType.INT64]: 8, [DataType.FLOAT16]: 2, [DataType.DOUBLE]: 8 };
 
 interface Initializer {
   header: TensorHeader;

@@ -14,6 +14,7 @@ export const DataType = {
   INT32: 6,
   INT64: 7,
   FLOAT16: 10,
+  DOUBLE: 11,
 } as const;
 export type DataType = (typeof DataType)[keyof typeof DataType];
 
