@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { createFileLogger, logFileOptions } from './logFile.js';
 
 export type { Logger };
 
@@ -64,6 +65,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const format = process.env.LOG_FORMAT ?? 'auto';
   const pretty = options.pretty ?? (format === 'pretty' || (format === 'auto' && process.stderr.isTTY === true));
   const hooks = logRedaction.hooks;
+  const file = logFileOptions();
+  if (file) return createFileLogger({ level, ...logRedaction }, pretty, file);
   if (pretty) {
     return pino({
       level,

@@ -16,6 +16,9 @@ export type BlendMode = (typeof blendModes)[number];
 export const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
+  LOG_FILE: optionalPath,
+  LOG_FILE_MAX_MB: z.coerce.number().min(0).default(0),
+  LOG_FILE_KEEP: z.coerce.number().int().min(0).max(100).default(5),
 
   FFMPEG_PATH: optionalPath,
   FFPROBE_PATH: optionalPath,
