@@ -111,7 +111,8 @@ export async function probeMedia(file: string, options: ProbeOptions): Promise<M
     stdout = await runToCompletion(
       options.ffprobe,
       ['-v', 'error', ...safeInputArgs(file), '-show_format', '-show_streams', '-of', 'json'],
-      { purpose: `probe ${options.label}`, timeoutMs: options.timeoutMs, signal: options.signal },
+      // Real files describe a few streams in a few KB; a file that makes ffprobe write megabytes is refused.
+      { purpose: `probe ${options.label}`, timeoutMs: options.timeoutMs, signal: options.signal, maxBytes: 1 << 20 },
     );
   } catch (err) {
     if (err instanceof InternalError) {
