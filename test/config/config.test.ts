@@ -13,6 +13,11 @@ describe('loadConfig', () => {
     expect(loadConfig({ LIPSYNC_DEVICE: 'cuda' }).pipeline.batchSize).toBe(64);
     expect(loadConfig({ LIPSYNC_DEVICE: 'cuda', LIPSYNC_BATCH_SIZE: '16' }).pipeline.batchSize).toBe(16);
   });
+  it('blends around the mouth by default; BLEND_MODE=box is Wav2Lip\'s paste; anything else is refused by name', () => {
+    expect(loadConfig({}).pipeline.blendMode).toBe('mouth');
+    expect(loadConfig({ BLEND_MODE: 'box' }).pipeline.blendMode).toBe('box');
+    expect(() => loadConfig({ BLEND_MODE: 'oval' })).toThrow(/BLEND_MODE: .*\(got "oval"\)/);
+  });
   it('reports every bad value at once, naming the variable and the value', () => {
     let error: unknown;
     try {
