@@ -31,6 +31,9 @@ export const queueEnvSchema = z.object({
   QUEUE_MAX_STALLED_COUNT: nonNegativeInt.default(2),
   QUEUE_EVENTS_MAXLEN: z.coerce.number().int().min(100).default(10_000),
   QUEUE_CACHE_SALT: z.string().default(''),
+  QUEUE_DISK_BUDGET_MB: z.coerce.number().min(0).default(25_600),
+  QUEUE_MAX_CONCURRENT_DOWNLOADS: positiveInt.default(4),
+  QUEUE_RESERVATION_TTL_MINUTES: positiveNumber.default(15),
 
   WORKER_NAME: optionalString,
   WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).default(30),
@@ -52,6 +55,16 @@ export interface QueueLimits {
   maxClipsPerBatch: number;
   maxWaitingPerUser: number;
   maxAudioSeconds: number;
+}
+
+/** Admission before anything is downloaded (see intake.ts). */
+export interface IntakeSettings {
+  /** Budget for DATA_DIR (inputs, temp files, outputs) plus downloads in flight; 0 = no budget. */
+  diskBudgetBytes: number;
+  /** Downloads and probes running at once in one process. */
+  maxConcurrentDownloads: number;
+  /** A reservation whose holder crashed frees itself after this long. */
+  reservationTtlMs: number;
 }
 
 export interface WorkerSettings {
@@ -86,6 +99,7 @@ export interface QueueConfig {
   /** Part of every render key: change it to stop reusing earlier outputs (e.g. after swapping the model). */
   cacheSalt: string;
   retention: RetentionSettings;
+  intake: IntakeSettings;
 }
 
 /** Reads and validates the queue settings; every problem is reported together, naming the variable. */
@@ -117,6 +131,11 @@ export function loadQueueConfig(env: NodeJS.ProcessEnv = process.env, cwd: strin
       diskCapBytes: Math.round(e.RETENTION_DISK_CAP_MB * 1024 * 1024),
       intervalMs: Math.round(e.RETENTION_INTERVAL_MINUTES * 60_000),
       inputGraceMs: Math.round(e.RETENTION_INPUT_GRACE_MINUTES * 60_000),
+    },
+    intake: {
+      diskBudgetBytes: Math.round(e.QUEUE_DISK_BUDGET_MB * 1024 * 1024),
+      maxConcurrentDownloads: e.QUEUE_MAX_CONCURRENT_DOWNLOADS,
+      reservationTtlMs: Math.round(e.QUEUE_RESERVATION_TTL_MINUTES * 60_000),
     },
   };
 }

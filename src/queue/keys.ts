@@ -45,6 +45,10 @@ export class QueueKeys {
   user(userRef: string): string {
     return `${this.base}:user:${userRef}`;
   }
+  /** Download reservations (intake.ts): id → "user|clips|bytes|expiresAt". */
+  intake(): string {
+    return `${this.base}:intake`;
+  }
 }
 
 /** "platform:userId" – how owners are named in keys, admin lists and `cancelledBy`. */

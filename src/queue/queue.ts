@@ -8,6 +8,7 @@ import { probeAudioSeconds } from './audioDuration.js';
 import { renderKey } from './dedup.js';
 import { subscribeEvents, type QueueEvent, type SubscribeOptions, type Subscription } from './events.js';
 import { priorityRange } from './fairness.js';
+import { IntakeGate, type IntakeReservation, type IntakeWant } from './intake.js';
 import { clipIdFor, newId, QUEUE_NAME, userRef } from './keys.js';
 import { checkBatchLimits, queueFullError } from './limits.js';
 import { etaSeconds, positionsOf } from './positions.js';
@@ -55,6 +56,8 @@ export class RenderQueue {
   readonly queue: Queue<ClipJobData, ClipJobResult>;
   readonly state: StateStore;
   readonly storage: Storage;
+  /** Admission before downloads: quota and byte-budget reservations, and the download/probe slots. */
+  readonly intake: IntakeGate;
   private readonly config: QueueConfig;
   private readonly redis: Redis;
   private readonly probeAudio: (file: string, label: string) => Promise<number>;
@@ -72,6 +75,21 @@ export class RenderQueue {
       defaultJobOptions: clipJobOptions(deps.config),
     });
     this.state = new StateStore(deps.redis, deps.config.prefix, deps.config.eventsMaxLen, finishedTtlSeconds(deps.config));
+    this.intake = new IntakeGate(deps.redis, deps.config.prefix, this.storage, deps.config.intake, deps.config.limits.maxWaitingPerUser);
+  }
+
+  /**
+   * Call before downloading a user's files: reserves `want.clips` of the user's waiting-clip quota and `want.bytes`
+   * of the disk budget, or throws InputError 'queue-full' / 'busy'. Release it when the files are submitted or
+   * dropped (it expires by itself after QUEUE_RESERVATION_TTL_MINUTES if the holder dies).
+   */
+  reserveIntake(owner: Owner, want: IntakeWant): Promise<IntakeReservation> {
+    return this.intake.reserve(userRef(owner), want, this.isPrivileged(owner));
+  }
+
+  /** Runs a download (and its probe) in one of the process-wide slots (QUEUE_MAX_CONCURRENT_DOWNLOADS). */
+  withIntakeSlot<T>(fn: () => Promise<T>): Promise<T> {
+    return this.intake.slot(fn);
   }
 
   /** Admins and the local operator (CLI) may cancel anything and are not held to per-user limits. */
@@ -88,32 +106,43 @@ export class RenderQueue {
     checkBatchLimits(limits, req.videos.length, audioSeconds, exempt);
 
     const options = req.options ?? {};
-    const audio = await this.storage.putInput(req.audio.path, req.audio.label ?? req.audio.path);
-    const templates: { input: StoredInput; label: string }[] = [];
-    for (const [i, v] of req.videos.entries()) {
-      const input = await this.storage.putInput(v.path, v.label ?? v.path);
-      templates.push({ input, label: displayLabel(v.label, `video ${i + 1}`) });
-    }
-
-    const batchId = newId('b');
     const user = userRef(req.owner);
-    const clips = await Promise.all(
-      templates.map(async (t, index) => {
-        const key = renderKey(audio.hash, t.input.hash, options, this.cacheSalt);
-        const cached = (await this.storage.statOutput(key)) !== null;
-        return { clipId: clipIdFor(batchId, index), index, template: t.label, templateKey: t.input.key, renderKey: key, cached };
-      }),
-    );
-    const toRender = clips.filter((c) => !c.cached);
-
-    const reservation = await this.state.reserve(user, toRender.length, exempt ? null : limits.maxWaitingPerUser);
-    if (toRender.length > 0 && reservation.firstPriority === null) {
-      throw queueFullError(reservation.pendingBefore, toRender.length, limits.maxWaitingPerUser);
+    // The quota is taken before anything is copied: a user at the limit must not leave files behind per try.
+    // Every template counts until the copies show which are cached; those are given back below.
+    const reservation = await this.state.reserve(user, req.videos.length, exempt ? null : limits.maxWaitingPerUser);
+    if (reservation.firstPriority === null) {
+      throw queueFullError(reservation.pendingBefore, req.videos.length, limits.maxWaitingPerUser);
     }
-    const priorities = priorityRange(reservation.firstPriority ?? 1, toRender.length);
-    const priorityOf = new Map(toRender.map((c, i) => [c.clipId, priorities[i] ?? 1]));
+    let unclaimed = req.videos.length;
+    const batchId = newId('b');
     const createdAt = Date.now();
+    let audio: StoredInput;
+    let clips: { clipId: string; index: number; template: string; templateKey: string; renderKey: string; cached: boolean }[];
+    let toRender: typeof clips;
+    let priorityOf: Map<string, number>;
+    const templates: { input: StoredInput; label: string }[] = [];
     try {
+      audio = await this.storage.putInput(req.audio.path, req.audio.label ?? req.audio.path);
+      for (const [i, v] of req.videos.entries()) {
+        const input = await this.storage.putInput(v.path, v.label ?? v.path);
+        templates.push({ input, label: displayLabel(v.label, `video ${i + 1}`) });
+      }
+      const audioHash = audio.hash;
+      clips = await Promise.all(
+        templates.map(async (t, index) => {
+          const key = renderKey(audioHash, t.input.hash, options, this.cacheSalt);
+          const cached = (await this.storage.statOutput(key)) !== null;
+          return { clipId: clipIdFor(batchId, index), index, template: t.label, templateKey: t.input.key, renderKey: key, cached };
+        }),
+      );
+      toRender = clips.filter((c) => !c.cached);
+      const cachedCount = clips.length - toRender.length;
+      if (cachedCount > 0) {
+        await this.state.unreserve(user, cachedCount);
+        unclaimed -= cachedCount;
+      }
+      const priorities = priorityRange(reservation.firstPriority, toRender.length);
+      priorityOf = new Map(toRender.map((c, i) => [c.clipId, priorities[i] ?? 1]));
       await this.state.createBatch(
         {
           batchId,
@@ -128,7 +157,7 @@ export class RenderQueue {
         user,
       );
     } catch (err) {
-      await this.state.unreserve(user, toRender.length).catch(() => undefined);
+      await this.state.unreserve(user, unclaimed).catch(() => undefined);
       throw err;
     }
 

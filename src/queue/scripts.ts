@@ -46,6 +46,45 @@ redis.call('HINCRBY', fk, 'pending', n)
 return {base + 1, pending}
 `;
 
+/**
+ * A reservation before downloading (intake.ts), checked against the user's waiting clips plus their other
+ * reservations, and the byte budget against DATA_DIR's measured usage plus every reservation. Expired
+ * reservations (their holder crashed) are dropped on the way.
+ * ARGV: P, id, userRef, clips, bytes, maxPending (-1 = unlimited), budgetBytes (0 = none), usedBytes, now, ttlMs.
+ * Returns {1} when reserved, {-1, waitingAndReserved} over the user's limit, {-2, reservedBytes} over the budget.
+ */
+export const reserveIntakeLua = `${common}
+local rk = P .. ':intake'
+local user = ARGV[3]
+local clips = tonumber(ARGV[4])
+local bytes = tonumber(ARGV[5])
+local maxPending = tonumber(ARGV[6])
+local budget = tonumber(ARGV[7])
+local used = tonumber(ARGV[8])
+local now = tonumber(ARGV[9])
+local userClips = 0
+local allBytes = 0
+local entries = redis.call('HGETALL', rk)
+for i = 1, #entries, 2 do
+  local u, c, b, exp = string.match(entries[i + 1], '^(.*)|(%d+)|(%d+)|(%d+)$')
+  if (not exp) or tonumber(exp) <= now then
+    redis.call('HDEL', rk, entries[i])
+  else
+    if u == user then userClips = userClips + tonumber(c) end
+    allBytes = allBytes + tonumber(b)
+  end
+end
+local pending = tonumber(redis.call('HGET', P .. ':user:' .. user, 'pending') or '0')
+if maxPending >= 0 and clips > 0 and pending + userClips + clips > maxPending then
+  return {-1, pending + userClips}
+end
+if budget > 0 and used + allBytes + bytes > budget then
+  return {-2, allBytes}
+end
+redis.call('HSET', rk, ARGV[2], user .. '|' .. clips .. '|' .. bytes .. '|' .. (now + tonumber(ARGV[10])))
+return {1}
+`;
+
 /** ARGV: P, clipId, at, maxlen. Returns 'ok' | 'missing' | 'terminal' | 'cancel'. */
 export const startClipLua = `${common}
 local ck = P .. ':clip:' .. ARGV[2]

@@ -42,6 +42,8 @@ export interface Storage {
   remove(area: StorageArea, key: string): Promise<void>;
   /** Stray files (temp files of killed renders or copies) older than `olderThanMs`; removes them, returns bytes freed. */
   sweepStrays(olderThanMs: number, now?: number): Promise<number>;
+  /** Bytes the store takes on this machine: inputs, outputs and temp files (partial copies and renders). */
+  usageBytes(): Promise<number>;
 }
 
 const inputExtensions = new Set([
@@ -149,6 +151,14 @@ export class LocalStorage implements Storage {
 
   async remove(area: StorageArea, key: string): Promise<void> {
     await rm(area === 'inputs' ? this.inputPath(key) : this.outputPath(key), { force: true });
+  }
+
+  async usageBytes(): Promise<number> {
+    let total = 0;
+    for (const area of ['inputs', 'outputs', 'tmp'] as const) {
+      for (const file of await walk(path.join(this.root, area))) total += (await statOrNull(file))?.size ?? 0;
+    }
+    return total;
   }
 
   async sweepStrays(olderThanMs: number, now = Date.now()): Promise<number> {

@@ -8,7 +8,7 @@ import { systemClock, type Clock } from './clock.js';
 import { withRetryAfter, type DownloadLinks } from './delivery.js';
 import type { ButtonPress, ChatContext, CommandName, IncomingFile } from './incoming.js';
 import type { MediaInspector } from './inspect.js';
-import { receiveFiles } from './intake.js';
+import { admissionFor, receiveFiles } from './intake.js';
 import type { ChatPlatform, Keyboard, MessageRef, OutgoingMessage } from './platform.js';
 import { renderProgress } from './progressText.js';
 import { addTemplates, beginSubmit, clearSession, endSubmit, removeTemplate, setAudio, type Transition } from './session.js';
@@ -130,7 +130,13 @@ export class ConversationCore {
     await this.withSession(ctx, async (s) => {
       const st = s.state;
       const got = await receiveFiles(
-        { platformLimits: this.platform.limits, limits: this.deps.limits, inspector: this.deps.inspector, log: this.deps.log },
+        {
+          platformLimits: this.platform.limits,
+          limits: this.deps.limits,
+          inspector: this.deps.inspector,
+          log: this.deps.log,
+          admission: admissionFor(this.deps.queue, { platform: this.platform.name, userId: ctx.userId }),
+        },
         s.dir,
         files,
         options.asAudio,

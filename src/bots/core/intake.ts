@@ -3,6 +3,8 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { isInputError } from '../../errors.js';
 import type { Logger } from '../../log.js';
+import type { RenderQueue } from '../../queue/index.js';
+import type { IntakeReservation, IntakeWant } from '../../queue/intake.js';
 import { classifyFile, type ClassifyLimits, type Role } from './classify.js';
 import type { IncomingFile, MediaKind } from './incoming.js';
 import type { MediaInspector } from './inspect.js';
@@ -17,11 +19,30 @@ export interface Received {
   refusals: string[];
 }
 
+/** The queue's admission for one user (RenderQueue.reserveIntake / withIntakeSlot), see admissionFor. */
+export interface Admission {
+  reserve(want: IntakeWant): Promise<IntakeReservation>;
+  slot<T>(fn: () => Promise<T>): Promise<T>;
+}
+
 export interface IntakeDeps {
   platformLimits: PlatformLimits;
   limits: ClassifyLimits;
   inspector: MediaInspector;
   log: Logger;
+  /** Reserve quota and disk before downloading, and download in the process-wide slots; none: no admission. */
+  admission?: Admission | undefined;
+}
+
+type AdmissionQueue = Pick<RenderQueue, 'reserveIntake' | 'withIntakeSlot'>;
+
+/** The admission of a queue that has one (the real RenderQueue); undefined for a port without it. */
+export function admissionFor(queue: object, owner: { platform: string; userId: string }): Admission | undefined {
+  const q = queue as Partial<AdmissionQueue>;
+  if (typeof q.reserveIntake !== 'function' || typeof q.withIntakeSlot !== 'function') return undefined;
+  const reserveIntake = q.reserveIntake.bind(queue);
+  const withSlot = q.withIntakeSlot.bind(queue);
+  return { reserve: (want) => reserveIntake(owner, want), slot: (fn) => withSlot(fn) };
 }
 
 const defaultNames: Record<MediaKind, string> = {
@@ -44,16 +65,49 @@ function capitalize(s: string): string {
  */
 export async function receiveFiles(deps: IntakeDeps, dir: string, files: readonly IncomingFile[], asAudio: boolean, templateNumberFrom: number): Promise<Received> {
   const out: Received = { audio: null, templates: [], refusals: [] };
+  const checked = files.map((file) => ({ file, c: classifyFile(file, asAudio, deps.platformLimits, deps.limits) }));
+  // Quota and disk are reserved before the first byte is downloaded, and held until these files are checked.
+  let reservation: IntakeReservation | null = null;
+  const wanted = checked.filter((x) => x.c.ok);
+  if (deps.admission && wanted.length > 0) {
+    const want: IntakeWant = {
+      clips: wanted.filter((x) => x.c.ok && x.c.role === 'template').length,
+      // The download, and later its copy in the queue's storage.
+      bytes: 2 * wanted.reduce((sum, x) => sum + Math.min(x.file.sizeBytes ?? deps.platformLimits.downloadBytes, deps.platformLimits.downloadBytes), 0),
+    };
+    try {
+      reservation = await deps.admission.reserve(want);
+    } catch (err) {
+      if (!isInputError(err)) throw err;
+      out.refusals.push(err.code === 'busy' ? words.busyTryLater : err.message);
+      return out;
+    }
+  }
+  try {
+    await receiveChecked(deps, dir, checked, templateNumberFrom, out);
+  } finally {
+    await reservation?.release().catch((err: unknown) => deps.log.warn({ err }, 'could not release a download reservation'));
+  }
+  return out;
+}
+
+async function receiveChecked(
+  deps: IntakeDeps,
+  dir: string,
+  checked: readonly { file: IncomingFile; c: ReturnType<typeof classifyFile> }[],
+  templateNumberFrom: number,
+  out: Received,
+): Promise<void> {
   let n = templateNumberFrom;
-  for (const file of files) {
-    const c = classifyFile(file, asAudio, deps.platformLimits, deps.limits);
+  const slot = deps.admission ? deps.admission.slot.bind(deps.admission) : <T>(fn: () => Promise<T>) => fn();
+  for (const { file, c } of checked) {
     if (!c.ok) {
       out.refusals.push(c.message);
       continue;
     }
     const label = file.fileName?.trim() || (c.role === 'template' ? `${defaultNames[file.kind]} ${n}` : defaultNames[file.kind]);
     const dest = path.join(dir, `${randomUUID()}.${c.extension}`);
-    const accepted = await fetchAndCheck(deps, file, dest, label, c.role);
+    const accepted = await slot(() => fetchAndCheck(deps, file, dest, label, c.role));
     if (typeof accepted === 'string') {
       out.refusals.push(accepted);
       await rm(dest, { force: true });
@@ -67,7 +121,6 @@ export async function receiveFiles(deps: IntakeDeps, dir: string, files: readonl
       n++;
     }
   }
-  return out;
 }
 
 /** Downloads and probes one file; a string is the reason it was refused. */

@@ -92,6 +92,8 @@ export const words = {
 
   downloadFailed: "I couldn't download that file. Please send it again.",
 
+  busyTryLater: 'I am busy right now (too much is being downloaded or stored). Nothing was downloaded; please send your files again in a few minutes.',
+
   unreadable(message: string): string {
     return message;
   },

@@ -5,7 +5,7 @@ import { loopModes, type LoopMode } from '../../config/schema.js';
 import type { Logger } from '../../log.js';
 import type { ConversationCore, CoreLimits } from '../core/conversation.js';
 import type { MediaInspector } from '../core/inspect.js';
-import { receiveFiles } from '../core/intake.js';
+import { admissionFor, receiveFiles } from '../core/intake.js';
 import type { ChatPlatform } from '../core/platform.js';
 import type { TrackingStore } from '../core/tracking.js';
 import { words } from '../core/wording.js';
@@ -72,7 +72,8 @@ export async function handleLipsync(deps: SlashDeps, i: ChatInputCommandInteract
 
   const dir = await mkdtemp(path.join(deps.tempDir, 'slash-'));
   try {
-    const intake = { platformLimits: deps.platform.limits, limits: deps.limits, inspector: deps.inspector, log: deps.log };
+    const admission = admissionFor(deps.queue, { platform: deps.platform.name, userId: i.user.id });
+    const intake = { platformLimits: deps.platform.limits, limits: deps.limits, inspector: deps.inspector, log: deps.log, admission };
     const gotAudio = await receiveFiles(intake, dir, [toIncomingFile(attachmentOf(audio))], true, 1);
     const gotVideos = await receiveFiles(intake, dir, videos.map((v) => toIncomingFile(attachmentOf(v))), false, 1);
     const refusals = [...gotAudio.refusals, ...gotVideos.refusals];
