@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeTestModel } from '../../scripts/make-test-model.js';
 import type { ModelReport } from '../../src/pipeline/engine/modelReport.js';
+import { writeEnhancerModel } from '../support/enhancerModels.js';
 import { writeClassifierModel } from '../support/exportModels.js';
 import { tempDir } from '../support/media.js';
 
@@ -56,6 +57,24 @@ describe('lipsync model check', () => {
     expect(report.speed!.framesPerSecond).toBeGreaterThan(0);
     expect(report.outputRange!.min).toBeGreaterThanOrEqual(0);
     expect(report.outputRange!.max).toBeLessThanOrEqual(1);
+  });
+
+  it('reports the face restorer too when LIPSYNC_ENHANCER is set (CodeFormer-shaped: fidelity, blend, speed)', async () => {
+    const enhancer = await writeEnhancerModel(path.join(dir, 'codeformer.onnx'), { fn: 'invert', size: 64, fidelity: { type: 'double' }, names: { input: 'x' } });
+    const env = { LIPSYNC_ENHANCER: enhancer, ENHANCER_BLEND: '0.8', CODEFORMER_FIDELITY: '0.5' };
+    const res = lipsync(['model', 'check', model], env);
+    expect(res.stderr).toBe('');
+    expect(res.status).toBe(0);
+    expect(res.stdout).toContain(`Enhancer    ${enhancer} (`);
+    expect(res.stdout).toMatch(/CodeFormer-style: x float32 \[1,3,64,64\] → output$/m);
+    expect(res.stdout).toMatch(/^ {12}64×64 px, FFHQ-aligned, RGB in \[-1, 1\]; batch fixed at 1 by the model$/m);
+    expect(res.stdout).toMatch(/^ {12}blend 0.8 \(ENHANCER_BLEND\); fidelity w = 0.5 \(CODEFORMER_FIDELITY\)$/m);
+    expect(res.stdout).toMatch(/^ {12}[\d.]+ faces\/s on this CPU \(batch 1,/m);
+    const json = JSON.parse(lipsync(['model', 'check', model, '--json'], env).stdout) as ModelReport;
+    expect(json.enhancer).toMatchObject({ modelPath: enhancer, kind: 'CodeFormer-style', size: 64, batch: { mode: 'fixed', size: 1 }, fidelity: { input: 'w', value: 0.5 }, blend: 0.8 });
+    const missing = lipsync(['model', 'check', model], { LIPSYNC_ENHANCER: path.join(dir, 'gfpgan-absent.onnx') });
+    expect(missing.status).toBe(1);
+    expect(missing.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^Model file not found: .*gfpgan-absent\.onnx\. Put a face-restoration ONNX model/)]);
   });
 
   it('refuses a missing file, a file that is not ONNX and an ONNX that is no lip-sync model, in one line each', async () => {

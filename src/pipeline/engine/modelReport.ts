@@ -1,8 +1,9 @@
 import { statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import type { PipelineConfig } from '../../config/index.js';
+import type { EnhancerConfig, PipelineConfig } from '../../config/index.js';
 import { formatBytes } from '../../format.js';
 import type { ChannelOrder } from '../composite/crop.js';
+import { checkEnhancer, describeEnhancerReport, type EnhancerReport } from '../enhance/enhancerReport.js';
 import { MEL_BANDS, MEL_STEPS, type ModelElementType } from './modelSignature.js';
 import { OnnxGenerator } from './onnxGenerator.js';
 import { MODEL_MISSING_HINT } from './wav2lipOnnx.js';
@@ -18,6 +19,8 @@ export interface ModelCheckOptions {
   warmupRuns?: number;
   /** Timed runs on random inputs; 0 only opens and inspects the model. Default 3. */
   timedRuns?: number;
+  /** The face restorer (LIPSYNC_ENHANCER), checked and timed after the lip-sync model. */
+  enhancer?: EnhancerConfig;
 }
 
 export interface TensorInfo {
@@ -50,11 +53,20 @@ export interface ModelReport {
   speed: { batchSize: number; runs: number; msPerBatch: number; framesPerSecond: number } | null;
   /** Range of the generated values over the probe runs (a usable model stays within about [0, 1]). */
   outputRange: { min: number; max: number } | null;
+  /** Present when a face restorer is configured (LIPSYNC_ENHANCER). */
+  enhancer?: EnhancerReport;
 }
 
 /** The check's settings from the pipeline configuration (LIPSYNC_MODEL or `modelPath`, device, batch, threads, colours). */
 export function modelCheckOptions(config: PipelineConfig, modelPath: string = config.modelPath): ModelCheckOptions {
-  return { modelPath, device: config.device, threads: config.threads, batchSize: config.batchSize, colorOrder: config.modelColorOrder };
+  return {
+    modelPath,
+    device: config.device,
+    threads: config.threads,
+    batchSize: config.batchSize,
+    colorOrder: config.modelColorOrder,
+    ...(config.enhancer ? { enhancer: config.enhancer } : {}),
+  };
 }
 
 /**
@@ -69,6 +81,7 @@ export async function checkModel(options: ModelCheckOptions): Promise<ModelRepor
     const batchSize = generator.batchFor(options.batchSize);
     const { inputs, outputs } = generator.metadata;
     const measured = await measure(generator, batchSize, options.warmupRuns ?? 1, options.timedRuns ?? 3);
+    const enhancer = options.enhancer ? await checkEnhancer(options.enhancer, { ...options, batchSize }) : undefined;
     return {
       modelPath: options.modelPath,
       fileBytes: statSync(options.modelPath).size,
@@ -86,6 +99,7 @@ export async function checkModel(options: ModelCheckOptions): Promise<ModelRepor
       colorOrder: options.colorOrder,
       device: { requested: options.device, used: generator.executionProvider },
       ...measured,
+      ...(enhancer ? { enhancer } : {}),
     };
   } finally {
     await generator.dispose();
@@ -163,5 +177,6 @@ export function describeModelReport(r: ModelReport): string[] {
     const odd = !(min >= -0.05 && max <= 1.05);
     lines.push(`Values      ${round(min, 3)} … ${round(max, 3)} generated from random inputs${odd ? ' (expected 0 … 1: is this a Wav2Lip generator with a sigmoid output?)' : ''}`);
   }
+  if (r.enhancer) lines.push(...describeEnhancerReport(r.enhancer));
   return lines;
 }
