@@ -18,6 +18,17 @@ describe('loadConfig', () => {
     expect(loadConfig({ BLEND_MODE: 'box' }).pipeline.blendMode).toBe('box');
     expect(() => loadConfig({ BLEND_MODE: 'oval' })).toThrow(/BLEND_MODE: .*\(got "oval"\)/);
   });
+  it('has no face restorer unless LIPSYNC_ENHANCER is set; ENHANCER_BLEND defaults to 1 and CODEFORMER_FIDELITY to 0.7, both within 0…1', () => {
+    expect(loadConfig({}).pipeline.enhancer).toBeUndefined();
+    expect(loadConfig({ LIPSYNC_ENHANCER: ' ' }).pipeline.enhancer).toBeUndefined();
+    expect(loadConfig({ LIPSYNC_ENHANCER: 'models/GFPGANv1.4.onnx' }).pipeline.enhancer).toEqual({ modelPath: 'models/GFPGANv1.4.onnx', blend: 1, fidelity: 0.7 });
+    expect(loadConfig({ LIPSYNC_ENHANCER: 'models/codeformer.onnx', ENHANCER_BLEND: '0.5', CODEFORMER_FIDELITY: '0.2' }).pipeline.enhancer).toEqual({
+      modelPath: 'models/codeformer.onnx',
+      blend: 0.5,
+      fidelity: 0.2,
+    });
+    expect(() => loadConfig({ ENHANCER_BLEND: '1.5', CODEFORMER_FIDELITY: '-1' })).toThrow(/ENHANCER_BLEND: .*\(got "1.5"\)[\s\S]*CODEFORMER_FIDELITY: .*\(got "-1"\)/);
+  });
   it('reports every bad value at once, naming the variable and the value', () => {
     let error: unknown;
     try {
