@@ -37,6 +37,8 @@ export const queueEnvSchema = z.object({
 
   WORKER_NAME: optionalString,
   WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).default(30),
+  WORKER_CLIP_TIMEOUT_FACTOR: positiveNumber.default(10),
+  WORKER_CLIP_TIMEOUT_MARGIN_SECONDS: positiveNumber.default(300),
 
   RETENTION_TTL_HOURS: positiveNumber.default(168),
   RETENTION_DISK_CAP_MB: z.coerce.number().min(0).default(20_480),
@@ -75,6 +77,13 @@ export interface WorkerSettings {
   stalledIntervalMs: number;
   maxStalledCount: number;
   shutdownGraceMs: number;
+  /** A clip may render for `marginMs` + `factor` × its length before it is failed as a timeout (never retried). */
+  clipTimeout: ClipTimeoutSettings;
+}
+
+export interface ClipTimeoutSettings {
+  factor: number;
+  marginMs: number;
 }
 
 export interface RetentionSettings {
@@ -123,6 +132,7 @@ export function loadQueueConfig(env: NodeJS.ProcessEnv = process.env, cwd: strin
       stalledIntervalMs: e.QUEUE_STALLED_INTERVAL_MS,
       maxStalledCount: e.QUEUE_MAX_STALLED_COUNT,
       shutdownGraceMs: Math.round(e.WORKER_SHUTDOWN_GRACE_SECONDS * 1000),
+      clipTimeout: { factor: e.WORKER_CLIP_TIMEOUT_FACTOR, marginMs: Math.round(e.WORKER_CLIP_TIMEOUT_MARGIN_SECONDS * 1000) },
     },
     eventsMaxLen: e.QUEUE_EVENTS_MAXLEN,
     cacheSalt: e.QUEUE_CACHE_SALT,

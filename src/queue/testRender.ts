@@ -8,7 +8,8 @@ import type { RenderFn } from './renderProtocol.js';
  * TEST ONLY. A stand-in for renderClip that takes a controllable time without using the CPU, selected in the
  * render host by LIPSYNC_TEST_RENDER=sleep:<ms> (set only by test code). It exercises the queue's semantics
  * (progress, cancel, crash recovery, ordering) in a real worker process:
- *  - reports progress every 50 ms over <ms> milliseconds, then writes a small deterministic file atomically;
+ *  - reports progress every 50 ms over <ms> milliseconds (a clip of <ms> of video at 25 fps), then writes a small
+ *    deterministic file atomically;
  *  - a template whose bytes start with "BAD-INPUT" fails with an InputError (like a video without a face);
  *  - a template starting with "FLAKY" fails once with a plain Error, then succeeds (transient failure);
  *  - LIPSYNC_TEST_RENDER_LOG=<file> gets one line "start <template label>" per render started.
@@ -42,7 +43,7 @@ export function createTestRender(spec: string, logFile?: string): RenderFn {
       const timer = setInterval(() => {
         const elapsed = Date.now() - started;
         const framesDone = Math.min(framesTotal, Math.round((elapsed / totalMs) * framesTotal));
-        onProgress?.({ stage: 'render', framesDone, framesTotal, fps: 25, etaSeconds: Math.max(0, (totalMs - elapsed) / 1000) });
+        onProgress?.({ stage: 'render', framesDone, framesTotal, fps: 25, etaSeconds: Math.max(0, (totalMs - elapsed) / 1000), clipSeconds: framesTotal / 25 });
         if (elapsed >= totalMs) {
           clearInterval(timer);
           signal?.removeEventListener('abort', onAbort);

@@ -7,6 +7,7 @@ import type { QueueConfig } from '../config/queue.js';
 import { CancelledError, InputError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { RenderProgress } from '../pipeline/render/types.js';
+import { ClipTimeLimit } from './clipTimeLimit.js';
 import { QUEUE_NAME } from './keys.js';
 import { etaSeconds, nextInLine, positionsOf } from './positions.js';
 import { finishedTtlSeconds } from './queue.js';
@@ -38,7 +39,7 @@ export interface WorkerHandle {
   abortCurrent(): void;
 }
 
-type AbortReason = 'cancel' | 'shutdown';
+type AbortReason = 'cancel' | 'shutdown' | 'timeout';
 
 interface Current {
   clipId: string;
@@ -47,6 +48,7 @@ interface Current {
 
 const internalFailure = 'Something went wrong on our side while rendering this clip. Please try again later.';
 const inputsGone = 'The files for this clip are no longer stored. Please send them again.';
+const timedOut = 'This clip took far longer to render than its length allows, so it was stopped. Please try a shorter audio or template.';
 /** How many waiting clips get a fresh `queued(position)` event when the line moves. */
 const ANNOUNCE_AHEAD = 50;
 
@@ -137,7 +139,10 @@ export async function startWorker(deps: WorkerDeps): Promise<WorkerHandle> {
       const outputPath = storage.outputPath(data.renderKey);
       await mkdir(path.dirname(outputPath), { recursive: true });
       const throttle = new Throttle(PROGRESS_INTERVAL_MS);
+      // However its files describe themselves, a clip gets a wall-clock budget from its decoded length.
+      const timeLimit = new ClipTimeLimit(config.worker.clipTimeout, () => me.abort('timeout'));
       const onProgress = (p: RenderProgress) => {
+        if (p.clipSeconds) timeLimit.setClipSeconds(p.clipSeconds);
         const now = Date.now();
         if (!throttle.ready(now)) return;
         const progress = { stage: p.stage, framesDone: p.framesDone, framesTotal: p.framesTotal, fps: p.fps, etaSeconds: p.etaSeconds };
@@ -168,6 +173,7 @@ export async function startWorker(deps: WorkerDeps): Promise<WorkerHandle> {
         );
       } finally {
         clearInterval(poll);
+        timeLimit.stop();
       }
       await state.recordRenderSeconds((Date.now() - t0) / 1000);
       const stat = await storage.statOutput(data.renderKey);
@@ -185,6 +191,12 @@ export async function startWorker(deps: WorkerDeps): Promise<WorkerHandle> {
           await announceClip(data.clipId).catch(() => undefined);
           log.info({ clipId: data.clipId }, 'shutting down: clip requeued');
           throw new WaitingError();
+        }
+        if (reason === 'timeout' && cancelledBy === null) {
+          // Retrying would spend the same hours again: a clip this slow fails once, for good.
+          await end(data, { status: 'failed', error: { code: 'timeout', message: timedOut } });
+          log.warn({ clipId: data.clipId }, 'clip failed: it ran past its time limit');
+          throw new UnrecoverableError(timedOut);
         }
         await end(data, { status: 'cancelled', by: cancelledBy ?? 'unknown' });
         log.info({ clipId: data.clipId, by: cancelledBy }, 'clip cancelled');

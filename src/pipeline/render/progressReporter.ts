@@ -10,6 +10,7 @@ export class ProgressReporter {
   private renderStartedAt = 0;
   private lastReportAt = 0;
   private enhancer: string | undefined;
+  private clipSeconds = 0;
 
   constructor(private readonly callback: ProgressCallback | undefined, private readonly now: () => number = Date.now) {}
 
@@ -23,6 +24,12 @@ export class ProgressReporter {
   /** Names the face restorer in every later report (render stage label); null/undefined: none. */
   setEnhancer(label: string | null | undefined): void {
     this.enhancer = label ?? undefined;
+  }
+
+  /** The clip's length, known once the audio is decoded. */
+  setClipSeconds(seconds: number): void {
+    this.clipSeconds = seconds;
+    this.emit();
   }
 
   frameDone(): void {
@@ -41,6 +48,7 @@ export class ProgressReporter {
       fps: Math.round(fps * 10) / 10,
       etaSeconds: fps > 0 ? Math.ceil(left / fps) : null,
       ...(this.enhancer ? { enhancer: this.enhancer } : {}),
+      ...(this.clipSeconds > 0 ? { clipSeconds: this.clipSeconds } : {}),
     };
   }
 

@@ -135,6 +135,7 @@ export async function renderClip(
   });
   const audioSeconds = samples.length / ANALYSIS_SAMPLE_RATE;
   const outputFrames = outputFrameCount(samples.length, ANALYSIS_SAMPLE_RATE, geometry.fps);
+  progress.setClipSeconds(audioSeconds);
 
   const { engine, detector } = await timed(timings, 'setup', async () => ({
     engine: deps.engine ?? (await getEngine({ requested: options.engine, config })),

@@ -16,6 +16,8 @@ export interface RenderProgress {
   etaSeconds: number | null;
   /** The face restorer the render stage applies (LIPSYNC_ENHANCER), e.g. "GFPGAN-style 512 px"; absent without one. */
   enhancer?: string;
+  /** Length of the clip being made in seconds, once the audio is decoded (the worker bounds render time by it). */
+  clipSeconds?: number;
 }
 
 export interface RenderClipInput {
