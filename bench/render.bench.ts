@@ -7,6 +7,9 @@
  * 3. preview engine = end-to-end render with the weights-free `builtin` engine ÷ ffmpeg decode+encode. Target ≤ 1.3.
  *    For scale, the same clip's frames streamed decoder → this process → encoder with nothing done to them: the least
  *    any renderer that touches every frame in Node can cost on this machine.
+ *
+ * With LIPSYNC_ENHANCER set (e.g. `LIPSYNC_ENHANCER=models/GFPGANv1.4.onnx npm run bench`), the Wav2Lip renders run the
+ * face restorer too, and its share of the engine stage and of the whole render is printed.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -115,7 +118,7 @@ try {
 
   // The pipeline, end to end, with the engines loaded beforehand (the baselines exclude model loading too).
   const builtinConfig = { ...config, engine: 'builtin' as const };
-  await getEngine({ config });
+  const wav2lipEngine = await getEngine({ config });
   await getEngine({ config: builtinConfig });
   const pipeline = async (cfg: typeof config, name: string) => {
     const timings = emptyTimings();
@@ -153,12 +156,22 @@ try {
   log(`  onnxruntime inference alone     ${seconds(ortRun.ms)} s   [${list(inferenceRuns)}]`);
   log(`  pipeline end to end             ${seconds(render.ms)} s   [${list(wav2lipRuns)}]`);
   log('  pipeline stage split (wall time per stage; engine+encode of one batch overlap decode+detect of the next):');
-  for (const [stage, ms] of Object.entries(render.timings)) log(`    ${stage.padEnd(10)} ${seconds(ms)} s`);
+  // enhance is part of engine (the face restorer's share of it), shown on its own line below when one is configured.
+  for (const [stage, ms] of Object.entries(render.timings)) if (stage !== 'enhance') log(`    ${stage.padEnd(10)} ${seconds(ms)} s`);
+  if (config.enhancer) {
+    const { enhance, engine } = render.timings;
+    const share = (part: number, whole: number) => `${((100 * part) / Math.max(whole, 1e-9)).toFixed(1)}%`;
+    log(
+      `  face restorer ${wav2lipEngine.enhancer ?? '(off: ENHANCER_BLEND=0)'} from LIPSYNC_ENHANCER=${config.enhancer.modelPath}: ` +
+        `${seconds(enhance).trim()} s = ${share(enhance, engine)} of the engine stage, ${share(enhance, render.ms)} of end to end ` +
+        '(the overhead ratio below counts it as pipeline overhead: its baseline has no restorer)',
+    );
+  }
   log(`RATIO overhead = end-to-end ÷ (ffmpeg + inference) = ${(render.ms / baselineMs).toFixed(3)}  (target ≤ 1.15)`);
 
   log('');
   log(`same clip, weights-free preview engine (builtin): ${seconds(builtin.ms)} s   [${list(builtinRuns)}]`);
-  for (const [stage, ms] of Object.entries(builtin.timings)) log(`    ${stage.padEnd(10)} ${seconds(ms)} s`);
+  for (const [stage, ms] of Object.entries(builtin.timings)) if (stage !== 'enhance') log(`    ${stage.padEnd(10)} ${seconds(ms)} s`);
   log(`RATIO preview engine = builtin end-to-end ÷ ffmpeg decode+encode = ${(builtin.ms / ffmpegRun.ms).toFixed(3)}  (target ≤ 1.3)`);
   log(`  for scale: frames decoder → Node → encoder, untouched: ${seconds(passed.ms)} s   [${list(passThroughRuns)}]` +
     ` = ${(passed.ms / ffmpegRun.ms).toFixed(3)} × ffmpeg alone`);
