@@ -101,6 +101,8 @@ export class FakeDiscord {
   readonly identifies: { intents: number; token: string }[] = [];
   /** Largest multipart upload accepted per channel (default 25 MiB); larger ones get 413 / 40005. */
   uploadLimit = 25 * 1024 * 1024;
+  /** JSON payload of every message the bot posted or edited (and of interaction callbacks), for checks like allowed_mentions. */
+  readonly payloads: { method: string; path: string; body: Record<string, unknown> }[] = [];
   /** Authorization headers seen, to check the bot token vs none (interaction webhooks). */
   readonly authHeaders: { path: string; auth: string | undefined }[] = [];
   private pendingEditLimits: { count: number; retryAfter: number } = { count: 0, retryAfter: 0 };
@@ -366,6 +368,7 @@ export class FakeDiscord {
       const rec = this.interactions.get(m[2]!);
       if (!rec || rec.id !== m[1]) return ok(404, { message: 'Unknown interaction', code: 10062 });
       const cb = JSON.parse(body.toString()) as { type: number; data?: { flags?: number; content?: string } };
+      if (cb.data) this.payloads.push({ method, path: route, body: cb.data as Record<string, unknown> });
       rec.callbacks.push({ type: cb.type, flags: cb.data?.flags ?? 0, ...(cb.data?.content !== undefined ? { content: cb.data.content } : {}) });
       if (cb.type === 4 || cb.type === 5) {
         rec.original = this.store({ channel_id: this.channelOfInteraction(rec), content: cb.data?.content ?? '', flags: cb.data?.flags ?? 0, interaction: { id: rec.id, ephemeral: ((cb.data?.flags ?? 0) & 64) !== 0 } });
@@ -466,6 +469,7 @@ export class FakeDiscord {
       const form = await new Request('http://fake/', { method: 'POST', headers: { 'content-type': type }, body }).formData();
       const payload = form.get('payload_json');
       const parsed = typeof payload === 'string' ? (JSON.parse(payload) as ParsedBody) : ({} as ParsedBody);
+      this.payloads.push({ method: req.method ?? '', path: req.url ?? '', body: { ...parsed } });
       const files: ParsedFile[] = [];
       for (const [key, value] of form.entries()) {
         if (key.startsWith('files[') && typeof value !== 'string') files.push({ name: value.name, size: value.size, type: value.type });
@@ -473,7 +477,9 @@ export class FakeDiscord {
       return { ...parsed, files };
     }
     if (body.length === 0) return { files: [] };
-    return { ...(JSON.parse(body.toString()) as ParsedBody), files: [] };
+    const parsed = JSON.parse(body.toString()) as ParsedBody;
+    this.payloads.push({ method: req.method ?? '', path: req.url ?? '', body: { ...parsed } });
+    return { ...parsed, files: [] };
   }
 }
 

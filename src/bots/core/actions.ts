@@ -25,12 +25,29 @@ export function encodeAction(a: Action): string {
   }
 }
 
+/**
+ * What ids in button data may look like. Button data comes from the chat client, which anyone can modify, so ids
+ * are checked here before they name a Redis key: batch ids as the queue makes them ("b" + base 36), user ids as
+ * Telegram and Discord make them (decimal, ≤ 20 digits), template ids as the session numbers them.
+ */
+const idFormats = {
+  batchId: /^b[0-9a-z]{8,32}$/,
+  userId: /^\d{1,20}$/,
+  itemId: /^\d{1,6}$/,
+} as const;
+
+/** Telegram's limit for callback data; nothing we encode is longer. */
+const MAX_ACTION_BYTES = 64;
+
+/** The action a button carries, or null when it is unknown, malformed or carries an id of the wrong shape. */
 export function decodeAction(data: string): Action | null {
+  if (data.length > MAX_ACTION_BYTES) return null;
   const [code, a, b, ...rest] = data.split(':');
   const type = byCode.get(code ?? '');
   if (!type || !a || rest.length > 0) return null;
-  if (type === 'cancel') return b === undefined ? { type, batchId: a } : null;
-  if (type === 'remove') return b ? { type, userId: a, itemId: b } : null;
+  if (type === 'cancel') return b === undefined && idFormats.batchId.test(a) ? { type, batchId: a } : null;
+  if (!idFormats.userId.test(a)) return null;
+  if (type === 'remove') return b && idFormats.itemId.test(b) ? { type, userId: a, itemId: b } : null;
   return b === undefined ? { type, userId: a } : null;
 }
 

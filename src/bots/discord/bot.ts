@@ -8,6 +8,7 @@ import { registerCommands } from './commands.js';
 import { EphemeralScope } from './ephemeral.js';
 import { translateError } from './errors.js';
 import { handleInteraction, type InteractionDeps } from './interactions.js';
+import { noMentions } from './markdown.js';
 import { handleMessage } from './messages.js';
 import { DiscordPlatform } from './platform.js';
 import { UploadLimits } from './uploadLimits.js';
@@ -48,6 +49,8 @@ export class DiscordBot {
     this.client = new Client({
       intents,
       partials: [Partials.Channel],
+      // Default for every message discord.js sends or edits (interaction replies too): nothing the bot says pings.
+      allowedMentions: noMentions,
       rest: { ...(s.apiRoot ? { api: s.apiRoot } : {}), rejectOnRateLimit: rejectEditRateLimits },
     });
     this.client.rest.setToken(s.token);

@@ -4,11 +4,12 @@ import { decodeAction } from '../core/actions.js';
 import type { QueuePort } from '../core/batches.js';
 import type { ConversationCore } from '../core/conversation.js';
 import type { ButtonPress, ChatContext, CommandName } from '../core/incoming.js';
-import type { MessageRef, OutgoingMessage } from '../core/platform.js';
+import type { ChatAddress, MessageRef, OutgoingMessage } from '../core/platform.js';
 import { words } from '../core/wording.js';
 import { isAllowed, type AccessList } from './access.js';
 import { CANCEL, HISTORY, LIPSYNC, STATUS } from './commands.js';
 import { toComponents } from './components.js';
+import { noMentions, plainText } from './markdown.js';
 import { addressOf, askerOfInteraction, contextOfInteraction } from './context.js';
 import type { EphemeralScope, EphemeralSink } from './ephemeral.js';
 import { handleLipsync, type SlashDeps } from './slash.js';
@@ -26,7 +27,7 @@ function ephemeralSink(i: ChatInputCommandInteraction | ButtonInteraction, ctx: 
   let first = true;
   return {
     async send(message: OutgoingMessage): Promise<MessageRef> {
-      const body = { content: message.text, components: toComponents(message.keyboard), allowedMentions: { parse: [] } };
+      const body = { content: plainText(message.text), components: toComponents(message.keyboard), allowedMentions: noMentions };
       const sent = first ? await i.editReply(body) : await i.followUp({ ...body, flags: MessageFlags.Ephemeral });
       first = false;
       return { ...ctx.address, messageId: sent.id };
@@ -35,6 +36,13 @@ function ephemeralSink(i: ChatInputCommandInteraction | ButtonInteraction, ctx: 
 }
 
 const ephemeralCommands: Record<string, CommandName> = { [HISTORY]: 'history', [STATUS]: 'status', [CANCEL]: 'cancel' };
+
+/** True when a batch's status message (its queue `replyTo`) lives in the channel or thread `where`. */
+export function postedIn(replyTo: Record<string, unknown> | null, where: ChatAddress): boolean {
+  if (!replyTo || replyTo.platform !== 'discord') return false;
+  const thread = replyTo.threadId === undefined || replyTo.threadId === null ? undefined : String(replyTo.threadId);
+  return String(replyTo.chatId) === where.chatId && thread === where.threadId;
+}
 
 /** Routes slash commands and button presses to the core (or the /lipsync handler). Never throws. */
 export async function handleInteraction(deps: InteractionDeps, i: Interaction): Promise<void> {
@@ -67,23 +75,25 @@ async function command(deps: InteractionDeps, i: ChatInputCommandInteraction): P
 async function button(deps: InteractionDeps, i: ButtonInteraction): Promise<void> {
   await i.deferReply({ flags: MessageFlags.Ephemeral });
   let answered = false;
+  const where: MessageRef = { ...addressOf({ channelId: i.channelId, parentId: i.channel?.isThread() ? i.channel.parentId : null, isThread: i.channel?.isThread() ?? false, guildId: i.guildId }), messageId: i.message.id };
   const press: ButtonPress = {
     action: i.customId,
-    message: { ...addressOf({ channelId: i.channelId, parentId: i.channel?.isThread() ? i.channel.parentId : null, isThread: i.channel?.isThread() ?? false, guildId: i.guildId }), messageId: i.message.id },
+    message: where,
     async answer(text?: string) {
-      if (answered) return void (text ? await i.followUp({ content: text, flags: MessageFlags.Ephemeral }) : undefined);
+      if (answered) return void (text ? await i.followUp({ content: plainText(text), flags: MessageFlags.Ephemeral, allowedMentions: noMentions }) : undefined);
       answered = true;
-      if (text) await i.editReply({ content: text });
+      if (text) await i.editReply({ content: plainText(text), allowedMentions: noMentions });
       else await i.deleteReply().catch(() => undefined);
     },
   };
   if (!isAllowed(deps.access, askerOfInteraction(i))) return press.answer(words.notAllowed);
-  let ctx = contextOfInteraction(i, press.message);
+  let ctx = contextOfInteraction(i, where);
   const action = decodeAction(i.customId);
   if (action?.type === 'cancel' && i.memberPermissions?.any(moderator)) {
-    // Moderators cancel on the owner's behalf: the queue only knows owners and configured admins.
-    const owner = deps.core.batches.get(action.batchId)?.ownerUserId ?? (await deps.queue.getBatch(action.batchId))?.owner.userId;
-    if (owner) ctx = { ...ctx, userId: owner };
+    // Moderators cancel on the owner's behalf (the queue only knows owners and configured admins), but only a
+    // batch of this very channel or thread: a moderator of one channel (or a crafted button) cannot reach others.
+    const batch = await deps.queue.getBatch(action.batchId);
+    if (batch && postedIn(batch.replyTo, where)) ctx = { ...ctx, userId: batch.owner.userId };
   }
   await deps.core.onButton(ctx, press);
   if (!answered) await press.answer();

@@ -14,6 +14,7 @@ import {
 import { toComponents } from './components.js';
 import type { EphemeralScope } from './ephemeral.js';
 import { translateError } from './errors.js';
+import { noMentions, plainText } from './markdown.js';
 import { messageAgeMs } from './messageAge.js';
 import type { UploadLimits } from './uploadLimits.js';
 
@@ -33,7 +34,7 @@ export function channelOf(to: ChatAddress): string {
 }
 
 /** Plain text must stay plain: no pings, no link embeds. */
-const quiet: Pick<RESTPostAPIChannelMessageJSONBody, "allowed_mentions" | "flags"> = { allowed_mentions: { parse: [] }, flags: 1 << 2 /* SUPPRESS_EMBEDS */ };
+const quiet: Pick<RESTPostAPIChannelMessageJSONBody, "allowed_mentions" | "flags"> = { allowed_mentions: noMentions, flags: 1 << 2 /* SUPPRESS_EMBEDS */ };
 
 /**
  * The ChatPlatform port on Discord's REST API, always with the bot token (never an interaction token), so
@@ -52,7 +53,7 @@ export class DiscordPlatform implements ChatPlatform {
     const sink = this.o.ephemeral.current();
     if (sink) return sink.send(message);
     const body: RESTPostAPIChannelMessageJSONBody = {
-      content: message.text,
+      content: plainText(message.text),
       components: toComponents(message.keyboard),
       ...quiet,
       ...(options?.replyToMessageId ? { message_reference: { message_id: options.replyToMessageId, fail_if_not_exists: false } } : {}),
@@ -71,7 +72,7 @@ export class DiscordPlatform implements ChatPlatform {
     }
     try {
       await this.o.rest.patch(Routes.channelMessage(channelOf(ref), ref.messageId), {
-        body: { content: message.text, components: toComponents(message.keyboard ?? []) },
+        body: { content: plainText(message.text), components: toComponents(message.keyboard ?? []), allowed_mentions: noMentions },
       });
     } catch (err) {
       throw translateError(err, this.o.token);
@@ -84,7 +85,7 @@ export class DiscordPlatform implements ChatPlatform {
     try {
       const data = await readFile(video.path);
       await this.o.rest.post(Routes.channelMessages(channelOf(to)), {
-        body: { content: video.caption, attachments: [{ id: 0, filename: video.fileName }], ...quiet },
+        body: { content: plainText(video.caption), attachments: [{ id: 0, filename: video.fileName }], ...quiet },
         files: [{ name: video.fileName, data, contentType: 'video/mp4' }],
       });
     } catch (err) {

@@ -14,6 +14,7 @@ import { submitPrepared } from './batchSubmit.js';
 import { videoOptionNames } from './commands.js';
 import { contextOfInteraction } from './context.js';
 import { toIncomingFile, type DiscordAttachment } from './files.js';
+import { noMentions, plainText } from './markdown.js';
 import { openBatchThread, type ThreadPlace } from './threads.js';
 import type { UploadLimits } from './uploadLimits.js';
 import { discordWords } from './wording.js';
@@ -46,7 +47,7 @@ function placeOf(i: ChatInputCommandInteraction): ThreadPlace {
 
 /** Ephemeral follow-up; the public "thinking…" reply goes away so nothing is left half-started in the channel. */
 async function refuse(i: ChatInputCommandInteraction, text: string): Promise<void> {
-  await i.followUp({ content: text, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+  await i.followUp({ content: plainText(text), flags: MessageFlags.Ephemeral, allowedMentions: noMentions });
   await i.deleteReply().catch(() => undefined);
 }
 
@@ -84,11 +85,11 @@ export async function handleLipsync(deps: SlashDeps, i: ChatInputCommandInteract
     }
     const ctx = contextOfInteraction(i);
     const place = placeOf(i);
-    const reply = await i.editReply({ content: discordWords.batchStarter(ctx.userName, gotVideos.templates.length), allowedMentions: { parse: [] } });
+    const reply = await i.editReply({ content: plainText(discordWords.batchStarter(ctx.userName, gotVideos.templates.length)), allowedMentions: noMentions });
     const where = await openBatchThread(deps.rest, place, reply.id, discordWords.batchThreadName(ctx.userName), deps.log);
     if (where.threadId) deps.uploads.set(where.threadId, i.attachmentSizeLimit);
     if (!where.created && !place.inThread) {
-      await i.editReply({ content: discordWords.batchStarterNoThread(ctx.userName, gotVideos.templates.length) }).catch(() => undefined);
+      await i.editReply({ content: plainText(discordWords.batchStarterNoThread(ctx.userName, gotVideos.templates.length)), allowedMentions: noMentions }).catch(() => undefined);
     }
     const target = { chatId: where.chatId, ...(where.threadId ? { threadId: where.threadId } : {}) };
     const outcome = await submitPrepared(
@@ -98,7 +99,7 @@ export async function handleLipsync(deps: SlashDeps, i: ChatInputCommandInteract
       { audio: gotAudio.audio, templates: gotVideos.templates, ...(loopMode ? { loopMode } : {}) },
       [ctx.address, target],
     );
-    if (!outcome.ok) await i.followUp({ content: outcome.message, flags: MessageFlags.Ephemeral }).catch(() => undefined);
+    if (!outcome.ok) await i.followUp({ content: plainText(outcome.message), flags: MessageFlags.Ephemeral, allowedMentions: noMentions }).catch(() => undefined);
   } finally {
     // The queue copied the inputs into its storage.
     await rm(dir, { recursive: true, force: true });
@@ -115,7 +116,7 @@ async function startConversation(deps: SlashDeps, i: ChatInputCommandInteraction
     await i.editReply({ content: discordWords.conversationNoThread });
     where = await openBatchThread(deps.rest, place, null, '', deps.log);
   } else {
-    const reply = await i.editReply({ content: discordWords.conversationStarter(ctx.userName), allowedMentions: { parse: [] } });
+    const reply = await i.editReply({ content: plainText(discordWords.conversationStarter(ctx.userName)), allowedMentions: noMentions });
     where = await openBatchThread(deps.rest, place, reply.id, discordWords.batchThreadName(ctx.userName), deps.log);
     if (!where.created) await i.editReply({ content: discordWords.conversationNoThread });
   }
