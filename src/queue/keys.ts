@@ -45,6 +45,14 @@ export class QueueKeys {
   user(userRef: string): string {
     return `${this.base}:user:${userRef}`;
   }
+  /** Outputs referenced by clips of running batches: renderKey → count. */
+  activeOutputs(): string {
+    return `${this.base}:outputs:active`;
+  }
+  /** Outputs referenced by finished batches: renderKey scored by when the last such batch expires (ms). */
+  heldOutputs(): string {
+    return `${this.base}:outputs:held`;
+  }
   /** Download reservations (intake.ts): id → "user|clips|bytes|expiresAt". */
   intake(): string {
     return `${this.base}:intake`;

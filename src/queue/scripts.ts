@@ -147,8 +147,17 @@ local ttl = tonumber(ARGV[9])
 local ck = P .. ':clip:' .. clipId
 local st = redis.call('HGET', ck, 'status')
 if (not st) or isTerminal(st) then return {0} end
-for k, v in pairs(cjson.decode(ARGV[4])) do redis.call('HSET', ck, k, v) end
+local fields = cjson.decode(ARGV[4])
+for k, v in pairs(fields) do redis.call('HSET', ck, k, v) end
 redis.call('HSET', ck, 'status', status, 'finishedAt', at)
+-- An output a running batch references is held (retention never deletes it) until the batch ends.
+if status == 'done' and fields.output then
+  local outKey = cjson.decode(fields.output).key
+  if outKey then
+    redis.call('HSET', ck, 'outputKey', outKey)
+    redis.call('HINCRBY', P .. ':outputs:active', outKey, 1)
+  end
+end
 redis.call('HDEL', ck, 'progress')
 if redis.call('HGET', ck, 'counted') == '1' then
   local uk = P .. ':user:' .. redis.call('HGET', ck, 'user')
@@ -180,7 +189,16 @@ for _, key in ipairs(redis.call('SMEMBERS', ik)) do
   end
 end
 local clk = bk .. ':clips'
-for _, id in ipairs(redis.call('LRANGE', clk, 0, -1)) do redis.call('EXPIRE', P .. ':clip:' .. id, ttl) end
+local heldUntil = tonumber(at) + ttl * 1000
+for _, id in ipairs(redis.call('LRANGE', clk, 0, -1)) do
+  local outKey = redis.call('HGET', P .. ':clip:' .. id, 'outputKey')
+  if outKey then
+    -- From now on the output is held for as long as this batch's records (and links) live.
+    if redis.call('HINCRBY', P .. ':outputs:active', outKey, -1) <= 0 then redis.call('HDEL', P .. ':outputs:active', outKey) end
+    redis.call('ZADD', P .. ':outputs:held', 'GT', heldUntil, outKey)
+  end
+  redis.call('EXPIRE', P .. ':clip:' .. id, ttl)
+end
 redis.call('EXPIRE', bk, ttl)
 redis.call('EXPIRE', clk, ttl)
 redis.call('EXPIRE', ik, ttl)

@@ -215,6 +215,22 @@ export class StateStore {
     return this.redis.smembers(this.keys.activeBatches());
   }
 
+  /**
+   * True while a batch that is running, or finished but not yet expired, references this output: retention
+   * must not delete it (the bot may still be delivering it, its links still work).
+   */
+  async isOutputHeld(renderKey: string, now: number = Date.now()): Promise<boolean> {
+    const [active, until] = await this.redis.multi().hexists(this.keys.activeOutputs(), renderKey).zscore(this.keys.heldOutputs(), renderKey).exec() ?? [];
+    if (Number(active?.[1] ?? 0) === 1) return true;
+    const score = until?.[1];
+    return score !== null && score !== undefined && Number(score) > now;
+  }
+
+  /** Forgets holds of batches that expired. */
+  async pruneHeldOutputs(now: number = Date.now()): Promise<void> {
+    await this.redis.zremrangebyscore(this.keys.heldOutputs(), '-inf', now);
+  }
+
   async isInputReferenced(inputKey: string): Promise<boolean> {
     return Number((await this.redis.get(this.keys.inputRef(inputKey))) ?? '0') > 0;
   }

@@ -39,7 +39,18 @@ export function workerService(config: QueueConfig, redisUrl: () => string | unde
       renderer = createChildRenderer({ log });
       handle = await startWorker({ redis, config, render: renderer.render, storage, log });
       const state = new StateStore(redis, config.prefix, config.eventsMaxLen, finishedTtlSeconds(config));
-      retention = startRetention(storage, (key) => state.isInputReferenced(key), config.retention, log);
+      retention = startRetention(
+        storage,
+        {
+          isInputReferenced: (key) => state.isInputReferenced(key),
+          isOutputHeld: async (key, now) => {
+            await state.pruneHeldOutputs(now);
+            return state.isOutputHeld(key, now);
+          },
+        },
+        config.retention,
+        log,
+      );
     },
     async stop() {
       await handle?.close();
