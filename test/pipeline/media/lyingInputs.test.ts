@@ -109,6 +109,16 @@ describe('inputs whose header understates their length', () => {
   });
 });
 
+describe('what ffprobe may write is bounded', () => {
+  it('a file that makes ffprobe describe ~1000 streams is refused as unreadable', async () => {
+    const file = path.join(dir, 'many-streams.mov');
+    ffmpeg(['-f', 'lavfi', '-i', 'sine=sample_rate=8000', '-t', '0.1', ...Array.from({ length: 990 }, () => ['-map', '0:a']).flat(), '-c:a', 'pcm_s16le', file]);
+    const err = await probeAudioInput(file, 'many.mov', limits, probeOptions).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as InputError).code).toBe('unreadable');
+  });
+});
+
 describe('the stall watchdog counts real progress', () => {
   it('a spill that runs longer than the stall timeout while writing frames is not killed', async () => {
     // ffmpeg reading its input at the input's own pace (-re): 4 s of frames take 4 s, the stall timeout is 1.5 s.
