@@ -1,5 +1,5 @@
-import { Command } from 'commander';
-import { commandModules } from './commands/index.js';
+import { Command, Help } from 'commander';
+import { commandFor, commandList } from './commandList.js';
 
 const program = new Command();
 program
@@ -7,6 +7,19 @@ program
   .description('Lip-sync one audio track onto face videos: render locally, run the render worker, or start the chat bots.')
   .showHelpAfterError();
 
-for (const mod of commandModules) mod.register(program);
-
-await program.parseAsync(process.argv);
+// Only the command being run is loaded; the overview is drawn from the list alone.
+const chosen = commandFor(process.argv.slice(2));
+if (chosen) {
+  (await chosen.entry.load()).register(program);
+  await program.parseAsync([...process.argv.slice(0, 2), ...chosen.args]);
+} else {
+  for (const c of commandList) program.command(c.name).description(c.description);
+  const help = new Help();
+  program.configureHelp({
+    subcommandTerm: (cmd) => {
+      const c = commandList.find((x) => x.name === cmd.name());
+      return c ? `${c.name}${c.hasOptions ? ' [options]' : ''}` : help.subcommandTerm(cmd);
+    },
+  });
+  await program.parseAsync(process.argv);
+}
