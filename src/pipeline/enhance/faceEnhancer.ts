@@ -7,6 +7,7 @@
 import type { EnhancerConfig } from '../../config/index.js';
 import type { ChannelOrder } from '../composite/crop.js';
 import type { Rect } from '../composite/rect.js';
+import { faceFromFixedBox } from '../face/fixedBox.js';
 import type { FaceKeypoints } from '../face/types.js';
 import { EnhancerModel, type EnhancerModelOptions } from './enhancerModel.js';
 import { enhancerKind } from './enhancerSignature.js';
@@ -57,7 +58,7 @@ export class FaceEnhancer {
     const inputs = new Float32Array(targets.length * modelStride);
     const alignments = targets.map((target, k) => {
       const crop = { x1: target.rect.x1, y1: target.rect.y1, width: target.rect.x2 - target.rect.x1, height: target.rect.y2 - target.rect.y1 };
-      const toAligned = alignmentForCrop(target.keypoints, crop, faceSize, modelSize);
+      const toAligned = alignTarget(target, crop, faceSize, modelSize);
       const source: Planes = { data: generated, offset: k * cropStride, width: faceSize, height: faceSize, channels: 3 };
       writeAlignedInput(source, order, toAligned, { data: inputs, offset: k * modelStride, width: modelSize, height: modelSize, channels: 3 });
       return toAligned;
@@ -81,6 +82,16 @@ export class FaceEnhancer {
   async dispose(): Promise<void> {
     await this.model.dispose();
   }
+}
+
+/**
+ * The alignment from the face's keypoints; keypoints that cannot place a face (both eyes on one point) are replaced by
+ * where the crop's S3FD proportions put the eyes and mouth, as for a fixed box.
+ */
+function alignTarget(target: EnhanceTarget, crop: { x1: number; y1: number; width: number; height: number }, faceSize: number, modelSize: number): Affine {
+  const { leftEye, rightEye } = target.keypoints;
+  const usable = Math.hypot(leftEye.x - rightEye.x, leftEye.y - rightEye.y) >= 1;
+  return alignmentForCrop(usable ? target.keypoints : faceFromFixedBox(target.rect).keypoints, crop, faceSize, modelSize);
 }
 
 /** The restorer's input: the crop warped into the aligned frame, as RGB in [-1, 1]. */

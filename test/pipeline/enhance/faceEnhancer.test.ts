@@ -158,3 +158,21 @@ describe('FaceEnhancer with restorer-shaped models', () => {
     expect((gone as Error).message).toMatch(/GFPGAN, GPEN-BFR, RestoreFormer or CodeFormer/);
   });
 });
+
+describe('FaceEnhancer with keypoints that place no face', () => {
+  const { dir, cleanup } = tempDir();
+  afterAll(cleanup);
+
+  it('aligns by the crop’s proportions when both eyes sit on one point (no crash, the face still restored)', async () => {
+    const enhancer = await FaceEnhancer.open({ modelPath: await writeEnhancerModel(path.join(dir, 'inv.onnx'), { fn: 'invert', size: 128 }), blend: 1, fidelity: 0.7 }, runtime);
+    const p = { x: 120, y: 110 };
+    const keypoints = { rightEye: p, leftEye: p, nose: p, mouth: p, rightEar: p, leftEar: p };
+    try {
+      const [out] = await enhancer.enhance(crops([0.2, 0.2, 0.2]), S, 'rgb', [{ rect: RECT, keypoints }]);
+      // The mouth of a crop of S3FD proportions: its centre column, 73% of its height.
+      expect(at(out!, 0, { x: S / 2, y: 0.73 * S })).toBeCloseTo(0.8, 4);
+    } finally {
+      await enhancer.dispose();
+    }
+  });
+});
