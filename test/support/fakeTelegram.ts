@@ -147,6 +147,9 @@ export class FakeTelegram {
   private editLimit: { remaining: number; retryAfter: number } | null = null;
   private blockedUntil = 0;
   private callbackSeq = 1;
+  private uploadFailures = 0;
+  /** Uploads refused by failUploads, with their captions. */
+  readonly failedUploads: { at: number; caption: string | undefined }[] = [];
   /** While an album is being sent, its updates are only queued (see sendAlbum). */
   private holdPolls = false;
   url = '';
@@ -176,6 +179,11 @@ export class FakeTelegram {
   }
 
   // ---- test controls ----
+
+  /** The next `count` uploads (sendVideo/sendDocument) fail with a 500 after their bytes arrived, as a flaky Bot API does. */
+  failUploads(count: number): void {
+    this.uploadFailures = count;
+  }
 
   /** The next `count` edits answer 429 with retry_after = `retryAfterSeconds`. */
   rateLimitEdits(count: number, retryAfterSeconds: number): void {
@@ -449,6 +457,11 @@ export class FakeTelegram {
         const field = method === 'sendVideo' ? 'video' : 'document';
         const upload = files[field];
         if (!upload) return fail(res, 400, `Bad Request: there is no ${field} in the request`);
+        if (this.uploadFailures > 0) {
+          this.uploadFailures--;
+          this.failedUploads.push({ at: Date.now(), caption: p.caption === undefined ? undefined : String(p.caption) });
+          return fail(res, 500, 'Internal Server Error: upload failed');
+        }
         const chatId = Number(p.chat_id);
         const saved = path.join(this.dir, `${this.videos.length + 1}-${path.basename(upload.fileName)}`);
         await writeFile(saved, upload.data);

@@ -3,7 +3,7 @@ import type { BatchState, QueueEvent } from '../../queue/index.js';
 import { cancelKeyboard } from './actions.js';
 import { applyEvent, applyPositions, isTerminal, summarize, viewFromState, type BatchView, type ClipView } from './batchView.js';
 import type { Clock } from './clock.js';
-import { deliverClip, withRetryAfter, type DownloadLinks } from './delivery.js';
+import { reportSendFailed, sendClip, withRetryAfter, type ClipDelivery, type DownloadLinks } from './delivery.js';
 import type { EditBudget } from './editBudget.js';
 import { EditScheduler } from './editScheduler.js';
 import { MessageGoneError, type ChatPlatform, type MessageRef, type OutgoingMessage } from './platform.js';
@@ -21,6 +21,9 @@ export function compareEventIds(a: string | null, b: string | null): number {
   return am !== bm ? am - bm : as - bs;
 }
 
+/** Defaults for delivery: a lease long enough for a 50 MB upload, and retries over about half a minute. */
+export const DELIVERY_DEFAULTS = { attempts: 5, backoffMs: 2_000, leaseMs: 10 * 60_000 };
+
 export interface TrackerDeps {
   platform: ChatPlatform;
   tracking: TrackingStore;
@@ -29,6 +32,8 @@ export interface TrackerDeps {
   log: Logger;
   /** The bot's shared edit budget (all progress messages), when the platform states its rates. */
   editBudget?: EditBudget;
+  /** Delivery retries: attempts per clip and the first backoff (doubled each time). */
+  delivery?: { attempts: number; backoffMs: number; leaseMs: number };
   /** Called once the batch is finished and everything was delivered. */
   onFinished(batchId: string): void;
 }
@@ -44,6 +49,10 @@ export class BatchTracker {
   private chain: Promise<unknown> = Promise.resolve();
   private finalizing: Promise<void> | null = null;
   private loaded = false;
+  private closed = false;
+  /** Clips given up on (or left for the next start): the batch stays tracked so a restart tries them again. */
+  private undelivered = 0;
+  private wakers: (() => void)[] = [];
 
   constructor(
     public view: BatchView,
@@ -121,7 +130,16 @@ export class BatchTracker {
     await this.scheduler.idle();
   }
 
+  /** Stops delivering: waits are cut short and leases given back, so the next start delivers what is left. */
+  stopDelivering(): void {
+    this.closed = true;
+    const wake = this.wakers;
+    this.wakers = [];
+    for (const w of wake) w();
+  }
+
   close(): void {
+    this.stopDelivering();
     this.scheduler.close();
   }
 
@@ -138,21 +156,70 @@ export class BatchTracker {
   private deliver(clip: ClipView): void {
     const output = clip.output;
     if (!output || !isTerminal(clip.status)) return;
+    const item: ClipDelivery = {
+      batchId: this.batchId,
+      clipId: clip.clipId,
+      index: clip.index,
+      total: this.view.clips.length,
+      template: clip.template,
+      path: output.path,
+      bytes: output.bytes,
+    };
+    this.chain = this.chain.then(() => this.deliverOnce(item)).catch((err: unknown) => this.deps.log.error({ err, batchId: this.batchId }, 'delivery step failed'));
+  }
+
+  /**
+   * Exactly once: lease the clip, send it (retrying with backoff), then mark it delivered; on failure or shutdown
+   * give the lease back so the next attempt (or the next start) delivers. A lease held elsewhere is waited out.
+   */
+  private async deliverOnce(clip: ClipDelivery): Promise<void> {
     const { tracking, log } = this.deps;
-    const total = this.view.clips.length;
-    this.chain = this.chain.then(async () => {
-      if (!(await tracking.claim(`clip:${clip.clipId}`))) return;
-      const ok = await deliverClip(this.deps, this.ref, {
-        batchId: this.batchId,
-        clipId: clip.clipId,
-        index: clip.index,
-        total,
-        template: clip.template,
-        path: output.path,
-        bytes: output.bytes,
-      });
-      if (!ok) log.warn({ clipId: clip.clipId }, 'clip not delivered');
-    }).catch((err: unknown) => log.error({ err, batchId: this.batchId }, 'delivery step failed'));
+    const { attempts, backoffMs, leaseMs } = this.deps.delivery ?? DELIVERY_DEFAULTS;
+    const key = `clip:${clip.clipId}`;
+    if (this.closed) return;
+    let lease = await tracking.lease(key, leaseMs);
+    while (lease.state === 'busy') {
+      if (this.closed) return;
+      await this.pause(Math.min(lease.retryInMs, leaseMs));
+      if (this.closed) return;
+      lease = await tracking.lease(key, leaseMs);
+    }
+    if (lease.state === 'done') return;
+    const token = lease.token;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const ok = await sendClip(this.deps, this.ref, clip);
+        if (!ok) log.warn({ clipId: clip.clipId }, 'clip not delivered');
+        await tracking.complete(key, token);
+        return;
+      } catch (err) {
+        log.warn({ err, clipId: clip.clipId, attempt }, 'clip delivery failed');
+        if (this.closed || attempt >= attempts) {
+          await tracking.giveBack(key, token).catch(() => undefined);
+          if (!this.closed) await reportSendFailed(this.deps, this.ref, clip);
+          this.undelivered++;
+          return;
+        }
+        await this.pause(backoffMs * 2 ** (attempt - 1));
+        if (this.closed) {
+          await tracking.giveBack(key, token).catch(() => undefined);
+          return;
+        }
+      }
+    }
+  }
+
+  /** Sleeps on the clock, or less when delivery stops. */
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.deps.clock.clearTimeout(handle);
+        this.wakers = this.wakers.filter((w) => w !== done);
+        resolve();
+      };
+      const handle = this.deps.clock.setTimeout(done, ms);
+      this.wakers.push(done);
+    });
   }
 
   private finalize(): Promise<void> {
@@ -160,13 +227,14 @@ export class BatchTracker {
       const { tracking, platform, links, clock, log } = this.deps;
       try {
         await this.chain;
+        if (this.closed) return;
         this.refresh();
         await this.scheduler.idle();
         const s = summarize(this.view);
         if (links && s.done > 0 && (await tracking.claim(`final:${this.batchId}`))) {
           await withRetryAfter(clock, () => platform.sendText(this.ref, { text: words.batchLinks(links.batchUrl(this.batchId), links.zipUrl?.(this.batchId)) }));
         }
-        await tracking.untrack(this.batchId);
+        if (this.undelivered === 0) await tracking.untrack(this.batchId);
       } catch (err) {
         log.error({ err, batchId: this.batchId }, 'finishing a batch failed');
       } finally {

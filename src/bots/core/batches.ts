@@ -65,6 +65,7 @@ export class BatchRegistry {
     if (this.timer !== null) this.deps.clock.clearTimeout(this.timer);
     await this.sub?.close();
     this.sub = null;
+    for (const t of this.trackers.values()) t.stopDelivering();
     await Promise.race([Promise.allSettled([...this.trackers.values()].map((t) => t.settled())), new Promise((r) => setTimeout(r, 5_000))]);
     for (const t of this.trackers.values()) t.close();
     this.trackers.clear();

@@ -63,42 +63,55 @@ export interface DeliverDeps {
   log: Logger;
 }
 
-/** Sends one finished clip to the chat: video, link, or an explanation. Never throws. */
-export async function deliverClip(deps: DeliverDeps, to: ChatAddress, clip: ClipDelivery): Promise<boolean> {
-  const { platform, links, clock, log } = deps;
+/**
+ * Sends one finished clip to the chat: video, link, or an explanation. True when the user got the clip (or its
+ * link). Throws when the platform failed (other than "too large"), so the caller may retry.
+ */
+export async function sendClip(deps: DeliverDeps, to: ChatAddress, clip: ClipDelivery): Promise<boolean> {
+  const { platform, links, clock } = deps;
   const text = (m: OutgoingMessage) => withRetryAfter(clock, () => platform.sendText(to, m));
   const plan = planDelivery(clip.bytes, platform.limits.uploadBytes, links, clip.batchId, clip.clipId);
-  try {
-    if (plan.kind === 'attachment') {
-      const upload: VideoUpload = {
-        path: clip.path,
-        fileName: `lipsync-${clip.index + 1}.mp4`,
-        bytes: clip.bytes,
-        caption: words.clipCaption(clip.index, clip.total, clip.template),
-      };
-      void platform.showActivity?.(to, 'upload_video').catch(() => undefined);
-      try {
-        await withRetryAfter(clock, () => platform.sendVideo(to, upload));
-        recordDelivery(platform.name, 'upload');
-        return true;
-      } catch (err) {
-        if (!(err instanceof UploadTooLargeError)) throw err;
-        const url = links?.clipUrl(clip.batchId, clip.clipId);
-        await text({ text: url ? words.clipLink(clip.index, clip.template, url) : words.clipRefusedTooLarge(clip.index, clip.template, clip.bytes) });
-        if (url) recordDelivery(platform.name, 'link');
-        return url !== undefined;
-      }
-    }
-    if (plan.kind === 'link') {
-      await text({ text: words.clipLink(clip.index, clip.template, plan.url) });
-      recordDelivery(platform.name, 'link');
+  if (plan.kind === 'attachment') {
+    const upload: VideoUpload = {
+      path: clip.path,
+      fileName: `lipsync-${clip.index + 1}.mp4`,
+      bytes: clip.bytes,
+      caption: words.clipCaption(clip.index, clip.total, clip.template),
+    };
+    void platform.showActivity?.(to, 'upload_video').catch(() => undefined);
+    try {
+      await withRetryAfter(clock, () => platform.sendVideo(to, upload));
+      recordDelivery(platform.name, 'upload');
       return true;
+    } catch (err) {
+      if (!(err instanceof UploadTooLargeError)) throw err;
+      const url = links?.clipUrl(clip.batchId, clip.clipId);
+      await text({ text: url ? words.clipLink(clip.index, clip.template, url) : words.clipRefusedTooLarge(clip.index, clip.template, clip.bytes) });
+      if (url) recordDelivery(platform.name, 'link');
+      return url !== undefined;
     }
-    await text({ text: words.clipTooLargeNoLink(clip.index, clip.template, clip.bytes, platform.limits.uploadBytes) });
-    return false;
+  }
+  if (plan.kind === 'link') {
+    await text({ text: words.clipLink(clip.index, clip.template, plan.url) });
+    recordDelivery(platform.name, 'link');
+    return true;
+  }
+  await text({ text: words.clipTooLargeNoLink(clip.index, clip.template, clip.bytes, platform.limits.uploadBytes) });
+  return false;
+}
+
+/** Tells the chat a clip could not be sent (best effort). */
+export async function reportSendFailed(deps: DeliverDeps, to: ChatAddress, clip: Pick<ClipDelivery, 'index' | 'template'>): Promise<void> {
+  await withRetryAfter(deps.clock, () => deps.platform.sendText(to, { text: words.clipSendFailed(clip.index, clip.template) })).catch(() => undefined);
+}
+
+/** sendClip once; a failure is logged and reported in the chat. Never throws. */
+export async function deliverClip(deps: DeliverDeps, to: ChatAddress, clip: ClipDelivery): Promise<boolean> {
+  try {
+    return await sendClip(deps, to, clip);
   } catch (err) {
-    log.error({ err, clipId: clip.clipId }, 'clip delivery failed');
-    await text({ text: words.clipSendFailed(clip.index, clip.template) }).catch(() => undefined);
+    deps.log.error({ err, clipId: clip.clipId }, 'clip delivery failed');
+    await reportSendFailed(deps, to, clip);
     return false;
   }
 }

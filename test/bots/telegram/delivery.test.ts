@@ -1,0 +1,66 @@
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { waitUntil, type BotMessage } from '../../support/fakeTelegram.js';
+import { alice, BotHarness, dmWith, makeInputs, WAIT_MS } from './botHarness.js';
+
+/** "Nothing lost": a failed upload and a restart in the middle still deliver every clip exactly once. */
+describe('telegram bot: exactly-once delivery', () => {
+  let h: BotHarness | undefined;
+  afterEach(async () => {
+    await h?.close();
+    h = undefined;
+  });
+
+  async function submit(harness: BotHarness, templates: number): Promise<BotMessage> {
+    const media = await makeInputs(path.join(harness.q.dir, 'in'));
+    const chat = dmWith(alice);
+    const { tg } = harness;
+    await tg.sendMedia(alice, chat, 'audio', { file: media.speech(1.3), fileName: 'song.ogg', mimeType: 'audio/ogg', duration: 1 });
+    await harness.waitMessage(chat, /^Audio set/);
+    const items = Array.from({ length: templates }, (_, k) => ({ kind: 'video' as const, spec: { file: media.video(k + 1), fileName: `v${k + 1}.mp4`, mimeType: 'video/mp4' } }));
+    await tg.sendAlbum(alice, chat, items, { mediaGroupId: 'alb' });
+    await harness.waitMessage(chat, new RegExp(`^${templates} templates added`));
+    tg.sendText(alice, chat, '/render');
+    return harness.waitMessage(chat, /Audio: song\.ogg/);
+  }
+
+  it('an upload that fails once is retried, and a restart during the retry still delivers it once', async () => {
+    h = await BotHarness.create('tg-exactly-once');
+    await h.q.startWorker(800);
+    h.tg.failUploads(1);
+    await h.startBot();
+    const { tg } = h;
+    const progress = await submit(h, 3);
+    // The first upload failed; stop the bot while it waits to retry.
+    await waitUntil('a failed upload', () => tg.failedUploads.length === 1, WAIT_MS, () => h!.dump());
+    await h.stopBot();
+    const batchId = await waitUntil('batch id', () => h!.q.events.find((e) => e.type === 'queued')?.batchId);
+    await h.q.waitBatchDone(batchId);
+
+    await h.startBot();
+    await waitUntil('final text after restart', () => progress.text.startsWith('✅ Done: all 3 clips.'), WAIT_MS, () => h!.dump());
+    await waitUntil('3 videos', () => tg.videos.length >= 3, WAIT_MS, () => h!.dump());
+    await h.stopBot();
+    expect(tg.videos.map((v) => v.caption).sort()).toEqual(['1/3: v1.mp4', '2/3: v2.mp4', '3/3: v3.mp4']);
+    expect(tg.messagesIn(alice.id).filter((m) => /couldn't send|could not send/i.test(m.text))).toEqual([]);
+    // Another start finds nothing left to deliver.
+    const polls = tg.calls.filter((c) => c.method === 'getUpdates').length;
+    await h.startBot();
+    await waitUntil('polling', () => tg.calls.filter((c) => c.method === 'getUpdates').length > polls);
+    await h.stopBot();
+    expect(tg.videos).toHaveLength(3);
+  });
+
+  it('retries a failed upload with backoff while running', async () => {
+    h = await BotHarness.create('tg-upload-retry');
+    await h.q.startWorker(300);
+    h.tg.failUploads(2);
+    await h.startBot();
+    const { tg } = h;
+    const progress = await submit(h, 2);
+    await waitUntil('final text', () => progress.text.startsWith('✅ Done: all 2 clips.'), WAIT_MS, () => h!.dump());
+    await waitUntil('2 videos', () => tg.videos.length >= 2, WAIT_MS, () => h!.dump());
+    expect(tg.failedUploads).toHaveLength(2);
+    expect(tg.videos.map((v) => v.caption).sort()).toEqual(['1/2: v1.mp4', '2/2: v2.mp4']);
+  });
+});
