@@ -20,7 +20,10 @@ end
 
 /**
  * Fairness and the per-user waiting limit, in one step.
- * ARGV: P, userRef, n, maxPending (-1 = unlimited). Returns {firstPriority, pendingBefore}; firstPriority -1 = refused.
+ * ARGV: P, userRef, n, maxPending (-1 = unlimited), now (ms, optional), userKeyTtlSeconds (optional).
+ * Returns {firstPriority, pendingBefore}; firstPriority -1 = refused.
+ * The user's key carries when it was last reserved ('at', for the reconciler) and expires when left alone, so a
+ * counter a crash left stuck cannot block a user for ever.
  * A user's clips get consecutive priorities starting after max(virtual time, the user's last priority):
  * a newcomer lands right after the clip that is rendering now, interleaved with earlier users' backlogs.
  */
@@ -42,6 +45,8 @@ local last = 0
 if pending > 0 then last = tonumber(redis.call('HGET', uk, 'last') or '0') end
 local base = math.max(vt, last)
 redis.call('HSET', uk, 'pending', pending + n, 'last', base + n)
+if ARGV[5] then redis.call('HSET', uk, 'at', ARGV[5]) end
+if ARGV[6] then redis.call('EXPIRE', uk, tonumber(ARGV[6])) end
 redis.call('HINCRBY', fk, 'pending', n)
 return {base + 1, pending}
 `;
@@ -83,6 +88,26 @@ if budget > 0 and used + allBytes + bytes > budget then
 end
 redis.call('HSET', rk, ARGV[2], user .. '|' .. clips .. '|' .. bytes .. '|' .. (now + tonumber(ARGV[10])))
 return {1}
+`;
+
+/**
+ * The reconciler's repair of one waiting-clip counter, as a compare-and-set: nothing changes when the counter moved
+ * since it was read, or the user reserved after `cutoff` (a submit may be between reserving and writing its batch).
+ * ARGV: P, key (a user key, or the fairness key), field, expected ('' = absent), value, cutoff (0 = no 'at' check).
+ * Returns 1 when written.
+ */
+export const fixCounterLua = `${common}
+local k = ARGV[2]
+local cur = redis.call('HGET', k, ARGV[3]) or ''
+if cur ~= ARGV[4] then return 0 end
+local cutoff = tonumber(ARGV[6])
+if cutoff > 0 and tonumber(redis.call('HGET', k, 'at') or '0') > cutoff then return 0 end
+if tonumber(ARGV[5]) <= 0 and k ~= P .. ':fair' then
+  redis.call('DEL', k)
+else
+  redis.call('HSET', k, ARGV[3], ARGV[5])
+end
+return 1
 `;
 
 /** ARGV: P, clipId, at, maxlen. Returns 'ok' | 'missing' | 'terminal' | 'cancel'. */

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { RenderClipOptions } from '../pipeline/render/types.js';
 import { QueueKeys } from './keys.js';
-import { finishClipLua, progressLua, queuedLua, requeueClipLua, reserveLua, startClipLua } from './scripts.js';
+import { finishClipLua, fixCounterLua, progressLua, queuedLua, requeueClipLua, reserveLua, startClipLua } from './scripts.js';
 import type {
   BatchState,
   ClipFailure,
@@ -50,6 +50,9 @@ export type Ending =
   | { status: 'failed'; error: ClipFailure }
   | { status: 'cancelled'; by: string };
 
+/** A user's counters expire when the user has not submitted for this long (a stuck counter heals by itself). */
+export const USER_KEY_TTL_SECONDS = 7 * 86_400;
+
 /** Batch and clip records in Redis: the single source of truth a restarted bot or CLI rebuilds its view from. */
 export class StateStore {
   readonly keys: QueueKeys;
@@ -68,6 +71,7 @@ export class StateStore {
       lsRequeueClip: requeueClipLua,
       lsQueued: queuedLua,
       lsFinishClip: finishClipLua,
+      lsFixCounter: fixCounterLua,
     };
     for (const [name, lua] of Object.entries(scripts)) {
       if (!(name in redis)) redis.defineCommand(name, { numberOfKeys: 0, lua });
@@ -82,7 +86,7 @@ export class StateStore {
 
   /** Returns the first of `n` consecutive priorities, or null when the user would exceed `maxPending`. */
   async reserve(user: string, n: number, maxPending: number | null): Promise<{ firstPriority: number | null; pendingBefore: number }> {
-    const reply = (await this.script('lsReserve')(this.keys.base, user, n, maxPending ?? -1)) as [number, number];
+    const reply = (await this.script('lsReserve')(this.keys.base, user, n, maxPending ?? -1, Date.now(), USER_KEY_TTL_SECONDS)) as [number, number];
     return { firstPriority: reply[0] < 0 ? null : reply[0], pendingBefore: reply[1] };
   }
 
@@ -229,6 +233,60 @@ export class StateStore {
   /** Forgets holds of batches that expired. */
   async pruneHeldOutputs(now: number = Date.now()): Promise<void> {
     await this.redis.zremrangebyscore(this.keys.heldOutputs(), '-inf', now);
+  }
+
+  /** Raw fields of a clip record (for the reconciler). */
+  async clipFields<F extends string>(clipId: string, fields: F[]): Promise<Partial<Record<F, string>>> {
+    const values = await this.redis.hmget(this.keys.clip(clipId), ...fields);
+    const out: Partial<Record<F, string>> = {};
+    fields.forEach((f, i) => {
+      const v = values[i];
+      if (v !== null && v !== undefined) out[f] = v;
+    });
+    return out;
+  }
+
+  /** Forgets a batch id whose record is gone. */
+  async dropActiveBatch(batchId: string): Promise<void> {
+    if (!(await this.batchExists(batchId))) await this.redis.srem(this.keys.activeBatches(), batchId);
+  }
+
+  /**
+   * Sets every user's waiting-clip counter (and the global one) to the clips really waiting, `waiting` as counted
+   * by the reconciler. Users who reserved after `cutoff` are left alone. Returns how many counters changed.
+   */
+  async fixPendingCounters(waiting: ReadonlyMap<string, number>, cutoff: number): Promise<number> {
+    const prefix = `${this.keys.base}:user:`;
+    const stored = new Map<string, string>();
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      cursor = next;
+      for (const k of keys) stored.set(k.slice(prefix.length), (await this.redis.hget(k, 'pending')) ?? '');
+    } while (cursor !== '0');
+    let fixed = 0;
+    let total = 0;
+    for (const user of new Set([...stored.keys(), ...waiting.keys()])) {
+      const want = waiting.get(user) ?? 0;
+      const have = stored.get(user) ?? '';
+      if (have !== '' && Number(have) === want) {
+        total += want;
+        continue;
+      }
+      const ok = (await this.script('lsFixCounter')(this.keys.base, this.keys.user(user), 'pending', have, want, cutoff)) === 1;
+      if (ok) {
+        fixed++;
+        total += want;
+        if (want > 0) await this.redis.expire(this.keys.user(user), USER_KEY_TTL_SECONDS);
+      } else {
+        total += Number((await this.redis.hget(this.keys.user(user), 'pending')) ?? 0);
+      }
+    }
+    const fair = (await this.redis.hget(this.keys.fair(), 'pending')) ?? '';
+    if (fair !== String(total) && !(fair === '' && total === 0)) {
+      await this.script('lsFixCounter')(this.keys.base, this.keys.fair(), 'pending', fair, total, 0);
+    }
+    return fixed;
   }
 
   async isInputReferenced(inputKey: string): Promise<boolean> {

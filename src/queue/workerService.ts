@@ -1,3 +1,4 @@
+import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { QueueConfig } from '../config/queue.js';
 import { ConfigError } from '../errors.js';
@@ -5,12 +6,18 @@ import type { Logger } from '../log.js';
 import { createRedis, warnIfEvicting, waitForRedis } from './redis.js';
 import { installHint } from './redisServer.js';
 import { createChildRenderer, type ChildRenderer } from './renderProcess.js';
+import { QUEUE_NAME } from './keys.js';
+import { startReconciler } from './reconcile.js';
 import { startRetention } from './retention.js';
 import { StateStore } from './state.js';
 import { LocalStorage } from './storage.js';
 import { startWorker, type WorkerHandle } from './worker.js';
 import { finishedTtlSeconds } from './queue.js';
 import type { Service } from './services.js';
+
+/** How often each worker repairs records a killed process left half-written, and how old they must be. */
+const RECONCILE_INTERVAL_MS = 60_000;
+const RECONCILE_GRACE_MS = 120_000;
 
 export interface WorkerService extends Service {
   /** Abort the current clip now and requeue it (second Ctrl-C). */
@@ -23,6 +30,8 @@ export function workerService(config: QueueConfig, redisUrl: () => string | unde
   let renderer: ChildRenderer | null = null;
   let handle: WorkerHandle | null = null;
   let retention: { stop(): Promise<void> } | null = null;
+  let reconciler: { stop(): Promise<void> } | null = null;
+  let jobs: Queue | null = null;
   return {
     name: 'worker',
     async start() {
@@ -51,15 +60,21 @@ export function workerService(config: QueueConfig, redisUrl: () => string | unde
         config.retention,
         log,
       );
+      jobs = new Queue(QUEUE_NAME, { connection: redis, prefix: config.prefix });
+      reconciler = startReconciler(state, jobs, storage, { intervalMs: RECONCILE_INTERVAL_MS, graceMs: RECONCILE_GRACE_MS, log });
     },
     async stop() {
       await handle?.close();
       await retention?.stop();
+      await reconciler?.stop();
+      await jobs?.close();
       await renderer?.close();
       redis?.disconnect();
       handle = null;
       renderer = null;
       retention = null;
+      reconciler = null;
+      jobs = null;
       redis = null;
     },
     abortCurrent() {
