@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { commaList, optionalString, parseEnv } from './env.js';
+import { queueEnvSchema } from './queue.js';
 
 const optionalUrl = (what: string) =>
   optionalString.refine((v) => v === undefined || /^https?:\/\/[^\s/]+/.test(v), { message: `expected an http:// or https:// URL (${what})` });
@@ -79,7 +79,8 @@ export function loadBotsConfig(env: NodeJS.ProcessEnv = process.env): BotsConfig
             : null,
         }
       : null,
-    tempDir: path.resolve(e.BOT_TEMP_DIR ?? path.join(os.tmpdir(), 'lipsync-bots')),
+    // Under DATA_DIR by default: sessions (inputs collected in chat) survive a restart with their files.
+    tempDir: path.resolve(e.BOT_TEMP_DIR ?? path.join(queueEnvSchema.shape.DATA_DIR.parse(env.DATA_DIR), 'bot-sessions')),
     sessionIdleMs: Math.round(e.BOT_SESSION_IDLE_MINUTES * 60_000),
   };
 }

@@ -1,4 +1,5 @@
 import { rm } from 'node:fs/promises';
+import path from 'node:path';
 import { isInputError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { decodeAction, removalKeyboard, sessionKeyboard, type Action } from './actions.js';
@@ -12,6 +13,7 @@ import { admissionFor, receiveFiles } from './intake.js';
 import type { ChatPlatform, Keyboard, MessageRef, OutgoingMessage } from './platform.js';
 import { renderProgress } from './progressText.js';
 import { addTemplates, beginSubmit, clearSession, endSubmit, removeTemplate, setAudio, type Transition } from './session.js';
+import type { SessionPersistence } from './sessionPersistence.js';
 import { sessionKey, SessionStore, type Session } from './sessions.js';
 import type { TrackingStore } from './tracking.js';
 import { words } from './wording.js';
@@ -30,8 +32,10 @@ export interface ConversationDeps {
   /** Download links from the web server; null delivers attachments only (and says so). */
   links: DownloadLinks | null;
   limits: CoreLimits;
-  /** Where sessions keep their downloads. */
+  /** Where sessions keep their downloads (in its `sessions` folder). */
   tempDir: string;
+  /** Keeps sessions across restarts (Redis); without it a stop forgets them and deletes their files. */
+  sessionPersistence?: SessionPersistence;
   log: Logger;
   clock?: Clock;
   /** Allow-list check; everyone when absent. */
@@ -58,7 +62,13 @@ export class ConversationCore {
   constructor(private readonly deps: ConversationDeps) {
     this.clock = deps.clock ?? systemClock;
     this.platform = deps.platform;
-    this.sessions = new SessionStore(deps.tempDir, this.clock, deps.sessionIdleMs ?? 3_600_000);
+    this.sessions = new SessionStore({
+      baseDir: path.join(deps.tempDir, 'sessions'),
+      clock: this.clock,
+      idleMs: deps.sessionIdleMs ?? 3_600_000,
+      log: deps.log,
+      ...(deps.sessionPersistence ? { persistence: deps.sessionPersistence } : {}),
+    });
     this.batches = new BatchRegistry({
       platform: deps.platform,
       queue: deps.queue,
@@ -73,6 +83,7 @@ export class ConversationCore {
   /** Follows the queue's events and picks up batches started before a restart. */
   async start(): Promise<void> {
     await this.batches.start();
+    await this.resumeSessions();
     const sweep = () => {
       this.sweepTimer = this.clock.setTimeout(() => void this.sessions.sweep().finally(sweep), 60_000);
     };
@@ -181,7 +192,28 @@ export class ConversationCore {
   }
 
   private withSession(ctx: ChatContext, fn: (s: Session) => Promise<void>): Promise<void> {
-    return this.sessions.with(this.key(ctx), fn);
+    return this.sessions.with(this.key(ctx), fn, { address: ctx.address, userId: ctx.userId, userName: ctx.userName, isGroup: ctx.isGroup });
+  }
+
+  /** Sessions kept from before a restart: each owner is told their inputs are still here, with the session buttons. */
+  private async resumeSessions(): Promise<void> {
+    let resumed: Session[];
+    try {
+      resumed = await this.sessions.resume();
+    } catch (err) {
+      this.deps.log.error({ err }, 'resuming sessions failed');
+      return;
+    }
+    for (const s of resumed) {
+      const owner = s.owner;
+      if (!owner) continue;
+      const st = s.state;
+      const text = words.greetingPrefix(owner.userName, owner.isGroup) + words.sessionResumed(st.audio?.seconds ?? null, st.templates.length);
+      await withRetryAfter(this.clock, () => this.platform.sendText(owner.address, { text, keyboard: sessionKeyboard(owner.userId, st.templates.length) })).catch((err: unknown) =>
+        this.deps.log.warn({ err }, 'telling a user about their resumed session failed'),
+      );
+    }
+    if (resumed.length > 0) this.deps.log.info({ sessions: resumed.length }, 'sessions resumed after a restart');
   }
 
   private async dropFiles(t: Transition<unknown>): Promise<void> {

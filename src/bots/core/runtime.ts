@@ -9,12 +9,15 @@ import { finishedTtlSeconds } from '../../queue/queue.js';
 import { waitForRedis } from '../../queue/redis.js';
 import type { CoreLimits } from './conversation.js';
 import { probeInspector, type MediaInspector } from './inspect.js';
+import { RedisSessionPersistence } from './sessionPersistence.js';
 import { RedisTrackingStore } from './tracking.js';
 
 /** What every chat adapter needs from the rest of the system, connected and ready. */
 export interface BotRuntime {
   queue: RenderQueue;
   tracking: RedisTrackingStore;
+  /** Sessions (inputs collected in chat) kept across restarts. */
+  sessions: RedisSessionPersistence;
   inspector: MediaInspector;
   limits: CoreLimits;
   close(): Promise<void>;
@@ -49,6 +52,7 @@ export async function connectBotRuntime(options: BotRuntimeOptions): Promise<Bot
   return {
     queue,
     tracking: new RedisTrackingStore(redis, config.prefix, options.platform, finishedTtlSeconds(config)),
+    sessions: new RedisSessionPersistence(redis, config.prefix, options.platform),
     inspector: probeInspector({ ffprobe, timeoutMs: pipeline.probeTimeoutMs, limits: pipeline.limits }),
     limits: {
       maxClips: Math.min(options.maxClipsCap ?? Infinity, config.limits.maxClipsPerBatch),

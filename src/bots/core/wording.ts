@@ -123,6 +123,13 @@ export const words = {
     return `Ready to render: ${a}, ${templates} template${templates === 1 ? '' : 's'}.`;
   },
 
+  /** After a restart: the inputs collected before it are still there. */
+  sessionResumed(audioSeconds: number | null, templates: number): string {
+    const parts = [...(audioSeconds !== null ? [`the audio (${formatSeconds(audioSeconds)})`] : []), ...(templates > 0 ? [`${templates} template${templates === 1 ? '' : 's'}`] : [])];
+    const next = audioSeconds === null ? 'Send an audio, then press Render.' : templates === 0 ? 'Send face videos or photos, then press Render.' : 'Press Render when you are ready, or send more.';
+    return `I was restarted and kept what you sent: ${parts.join(' and ')}. ${next}`;
+  },
+
   historyEmpty: 'No earlier batches here yet.',
 
   historyHeader: 'Your recent batches:',

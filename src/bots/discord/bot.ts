@@ -78,6 +78,7 @@ export class DiscordBot {
       clock,
       command: (name) => (name === 'audio' ? '"audio" as the message text' : `/lipsync-${name}`),
       ...(deps.sessionIdleMs !== undefined ? { sessionIdleMs: deps.sessionIdleMs } : {}),
+      ...(deps.sessionPersistence ? { sessionPersistence: deps.sessionPersistence } : {}),
       ...(deps.positionRefreshMs !== undefined ? { positionRefreshMs: deps.positionRefreshMs } : {}),
     });
     const interactionDeps: InteractionDeps = {

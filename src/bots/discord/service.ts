@@ -33,6 +33,7 @@ export function createDiscordService(ctx: BotServiceContext, options: DiscordSer
         settings,
         queue: runtime.queue,
         tracking: runtime.tracking,
+        sessionPersistence: runtime.sessions,
         inspector: runtime.inspector,
         links: options.links ?? null,
         limits: runtime.limits,

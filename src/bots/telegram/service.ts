@@ -42,6 +42,7 @@ export function createTelegramService(ctx: BotServiceContext, options: TelegramS
       settings,
       queue: runtime.queue,
       tracking: runtime.tracking,
+      sessionPersistence: runtime.sessions,
       inspector: runtime.inspector,
       links,
       limits: runtime.limits,
