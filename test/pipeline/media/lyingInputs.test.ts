@@ -121,15 +121,15 @@ describe('what ffprobe may write is bounded', () => {
 
 describe('the stall watchdog counts real progress', () => {
   it('a spill that runs longer than the stall timeout while writing frames is not killed', async () => {
-    // ffmpeg reading its input at the input's own pace (-re): 4 s of frames take 4 s, the stall timeout is 1.5 s.
+    // ffmpeg reading its input at the input's own pace (-re): 5 s of frames take 5 s, the stall timeout is 2 s.
     const slowed = path.join(dir, 'slow-ffmpeg.sh');
     writeFileSync(slowed, `#!/bin/sh\nexec "${bins.ffmpeg}" -re "$@"\n`);
     chmodSync(slowed, 0o755);
-    const honest = path.join(dir, 'four-seconds.mkv');
-    ffmpeg(['-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=10', '-t', '4', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', honest]);
+    const honest = path.join(dir, 'five-seconds.mkv');
+    ffmpeg(['-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=10', '-t', '5', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', honest]);
     const out = path.join(dir, 'slow-spill');
     mkdirSync(out);
-    await spillTemplate(honest, out, { ffmpeg: slowed, geometry, stallTimeoutMs: 1_500, purpose: 'slow spill', maxFrames: 1000 });
-    expect(readdirSync(out).filter((f) => f.endsWith('.jpg'))).toHaveLength(40);
+    await spillTemplate(honest, out, { ffmpeg: slowed, geometry, stallTimeoutMs: 2_000, purpose: 'slow spill', maxFrames: 1000 });
+    expect(readdirSync(out).filter((f) => f.endsWith('.jpg'))).toHaveLength(50);
   });
 });
