@@ -74,6 +74,10 @@ export const webEnvSchema = z.object({
   WEB_ZIP_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(10),
   WEB_MIN_FREE_DISK_MB: z.coerce.number().min(0).default(1024),
   WEB_WORKER_STALE_SECONDS: z.coerce.number().positive().default(120),
+  OPS_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
+  OPS_TOKEN: optionalString.refine((v) => v === undefined || (v.length >= 16 && !/\s/.test(v)), {
+    message: 'at least 16 characters without spaces; make one with: openssl rand -hex 32',
+  }),
 });
 
 export interface WebConfig {
@@ -89,6 +93,11 @@ export interface WebConfig {
   trustProxy: boolean | number;
   rateLimit: { downloadsPerMinute: number; zipsPerMinute: number };
   health: { minFreeDiskBytes: number; workerStaleSeconds: number };
+  /**
+   * Who sees the detailed /healthz and /metrics: an ops listener on 127.0.0.1:`port` (no auth), and, on the
+   * public port, requests with `Authorization: Bearer <token>`. Everyone else gets "ok"/"not ok" only.
+   */
+  ops: { port: number | undefined; token: string | undefined };
 }
 
 /** Reads and validates the web settings; every problem is reported together, naming the variable. */
@@ -112,6 +121,7 @@ export function loadWebConfig(env: NodeJS.ProcessEnv = process.env): WebConfig {
     trustProxy: e.WEB_TRUST_PROXY,
     rateLimit: { downloadsPerMinute: e.WEB_RATE_LIMIT_PER_MINUTE, zipsPerMinute: e.WEB_ZIP_RATE_LIMIT_PER_MINUTE },
     health: { minFreeDiskBytes: Math.round(e.WEB_MIN_FREE_DISK_MB * 1024 * 1024), workerStaleSeconds: e.WEB_WORKER_STALE_SECONDS },
+    ops: { port: e.OPS_PORT, token: e.OPS_TOKEN },
   };
 }
 

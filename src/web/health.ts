@@ -3,13 +3,19 @@ import { statfs } from 'node:fs/promises';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
 import type { RenderQueue } from '../queue/index.js';
+import { livenessReport, type LivenessState } from './liveness.js';
 
 export interface HealthReport {
-  /** ok: everything fine; degraded: downloads work but renders may not (no worker, low disk); down: Redis unreachable. */
+  /**
+   * ok: everything fine; degraded: downloads work but renders or chats may not (no worker, low disk, a bot not
+   * connected); down: Redis unreachable.
+   */
   status: 'ok' | 'degraded' | 'down';
   redis: { ok: boolean; latencyMs: number | null; error?: string };
   worker: { count: number; heartbeatAgeSeconds: number | null; stale: boolean };
   disk: { path: string; freeBytes: number | null; totalBytes: number | null; low: boolean };
+  /** Chat bots running in this process (Telegram polling, Discord gateway), by platform. */
+  bots: Record<string, LivenessState>;
   uptimeSeconds: number;
 }
 
@@ -69,8 +75,10 @@ export function createHealthProbe(deps: HealthDeps): HealthProbe {
         },
         () => ({ path: deps.dataDir, freeBytes: null, totalBytes: null, low: true }),
       );
-      const status = !redis.ok ? 'down' : worker.stale || disk.low ? 'degraded' : 'ok';
-      return { status, redis, worker, disk, uptimeSeconds: Math.round((Date.now() - started) / 1000) };
+      const bots = livenessReport();
+      const botsOk = Object.values(bots).every((b) => b.ok);
+      const status = !redis.ok ? 'down' : worker.stale || disk.low || !botsOk ? 'degraded' : 'ok';
+      return { status, redis, worker, disk, bots, uptimeSeconds: Math.round((Date.now() - started) / 1000) };
     },
   };
 }

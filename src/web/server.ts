@@ -68,7 +68,37 @@ export async function buildWebServer(deps: WebServerDeps): Promise<FastifyInstan
   await app.register(clipRoutes, ctx);
   await app.register(batchRoutes, ctx);
   await app.register(zipRoutes, ctx);
-  await app.register(opsRoutes, ctx);
+  await app.register(opsRoutes, { ...ctx, trusted: false });
+  return app;
+}
+
+/**
+ * The ops listener's app (OPS_PORT, bound to 127.0.0.1): the detailed /healthz and /metrics, nothing else, so
+ * a monitoring agent on the machine needs no token and the public port shows no paths or error text.
+ */
+export async function buildOpsServer(deps: WebServerDeps): Promise<FastifyInstance> {
+  const now = deps.now ?? Date.now;
+  const app = Fastify({
+    loggerInstance: deps.log.child({ service: 'web-ops' }) as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 1024,
+    requestTimeout: 30_000,
+    return503OnClosing: true,
+  });
+  const ctx: WebContext = {
+    config: deps.config,
+    source: deps.source,
+    storage: deps.storage,
+    metrics: deps.metrics,
+    health: deps.health,
+    now,
+    links: createLinkSigner({ secret: deps.config.linkSecret, ttlSeconds: deps.config.linkTtlSeconds, publicUrl: deps.config.publicUrl, now }),
+  };
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.header('X-Content-Type-Options', 'nosniff');
+    return payload;
+  });
+  await app.register(opsRoutes, { ...ctx, trusted: true });
   return app;
 }
 

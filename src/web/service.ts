@@ -3,11 +3,11 @@ import type { Redis } from 'ioredis';
 import type { QueueConfig } from '../config/queue.js';
 import type { WebConfig } from '../config/web.js';
 import { ConfigError } from '../errors.js';
-import type { Logger } from '../log.js';
+import { redactSecrets, type Logger } from '../log.js';
 import { createRedis, LocalStorage, RenderQueue, type Service, type Storage, type Subscription } from '../queue/index.js';
 import { createHealthProbe } from './health.js';
 import { createWebMetrics, type WebMetrics } from './metrics.js';
-import { buildWebServer } from './server.js';
+import { buildOpsServer, buildWebServer } from './server.js';
 import { queueSource } from './source.js';
 
 export interface WebServiceOptions {
@@ -23,6 +23,8 @@ export interface WebServiceOptions {
 export interface WebService extends Service {
   /** The listening address once started (e.g. http://127.0.0.1:8080), for tests and logs. */
   readonly address: string | null;
+  /** The ops listener's address (OPS_PORT, on 127.0.0.1), when configured. */
+  readonly opsAddress: string | null;
   readonly app: FastifyInstance | null;
   readonly metrics: WebMetrics | null;
 }
@@ -39,11 +41,16 @@ export function createWebService(options: WebServiceOptions): WebService {
   let subscription: Subscription | null = null;
   let metrics: WebMetrics | null = null;
   let address: string | null = null;
+  let ops: FastifyInstance | null = null;
+  let opsAddress: string | null = null;
 
   return {
     name: 'web',
     get address() {
       return address;
+    },
+    get opsAddress() {
+      return opsAddress;
     },
     get app() {
       return app;
@@ -64,7 +71,7 @@ export function createWebService(options: WebServiceOptions): WebService {
           new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), REDIS_WAIT_MS).unref()),
         ]);
       } catch {
-        throw new ConfigError(`The web server cannot reach Redis at ${url ?? 'redis://127.0.0.1:6379'} (REDIS_URL). Is "lipsync start" or redis-server running?`);
+        throw new ConfigError(`The web server cannot reach Redis at ${redactSecrets(url ?? 'redis://127.0.0.1:6379')} (REDIS_URL). Is "lipsync start" or redis-server running?`);
       }
       const storage = options.storage ?? new LocalStorage(queueConfig.dataDir);
       queue = new RenderQueue({ redis, config: queueConfig, storage, log });
@@ -81,8 +88,14 @@ export function createWebService(options: WebServiceOptions): WebService {
         minFreeDiskBytes: config.health.minFreeDiskBytes,
         workerStaleSeconds: config.health.workerStaleSeconds,
       });
-      app = await buildWebServer({ config, source: queueSource(queue), storage, metrics, health, log, now: options.now });
+      const serverDeps = { config, source: queueSource(queue), storage, metrics, health, log, now: options.now };
+      app = await buildWebServer(serverDeps);
       address = await app.listen({ host: config.host, port: config.port });
+      if (config.ops.port !== undefined) {
+        ops = await buildOpsServer(serverDeps);
+        opsAddress = await ops.listen({ host: '127.0.0.1', port: config.ops.port });
+        log.info({ address: opsAddress }, 'ops listener (/healthz, /metrics) listening');
+      }
       log.info({ address, publicUrl: config.publicUrl, linkTtlSeconds: config.linkTtlSeconds }, 'web server listening');
     },
     async stop() {
@@ -93,6 +106,9 @@ export function createWebService(options: WebServiceOptions): WebService {
         await app.close().catch((err: unknown) => log.warn({ err }, 'web: close failed'));
         clearTimeout(cut);
       }
+      await ops?.close().catch((err: unknown) => log.warn({ err }, 'web: ops listener close failed'));
+      ops = null;
+      opsAddress = null;
       await subscription?.close().catch(() => undefined);
       await queue?.close().catch(() => undefined);
       redis?.disconnect();

@@ -25,7 +25,7 @@ describe('lipsync start', () => {
 
   it('runs the worker and the download server together and stops cleanly on SIGTERM', async () => {
     const port = await freePort();
-    const child = spawn(process.execPath, [CLI, 'start'], { env: { ...baseEnv(), WEB_DEV: '1', WEB_PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'start'], { env: { ...baseEnv(), WEB_DEV: '1', WEB_PORT: String(port), OPS_TOKEN: 'start-test-ops-token-123' }, stdio: ['ignore', 'ignore', 'pipe'] });
     let log = '';
     child.stderr.on('data', (c: Buffer) => (log += c.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -36,7 +36,7 @@ describe('lipsync start', () => {
         await new Promise((r) => setTimeout(r, 100));
       }
       expect(log).toMatch(/"services":\["redis","worker","web"\]/);
-      const health = (await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as { redis: { ok: boolean }; worker: { count: number } };
+      const health = (await (await fetch(`http://127.0.0.1:${port}/healthz`, { headers: { authorization: 'Bearer start-test-ops-token-123' } })).json()) as { redis: { ok: boolean }; worker: { count: number } };
       expect(health.redis.ok).toBe(true);
       expect(health.worker.count).toBe(1);
     } finally {

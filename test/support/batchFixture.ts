@@ -78,6 +78,7 @@ export const healthyReport: HealthReport = {
   redis: { ok: true, latencyMs: 0.1 },
   worker: { count: 1, heartbeatAgeSeconds: 1, stale: false },
   disk: { path: '/data', freeBytes: 1e12, totalBytes: 2e12, low: false },
+  bots: {},
   uptimeSeconds: 1,
 };
 

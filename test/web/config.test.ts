@@ -26,6 +26,7 @@ describe('web configuration', () => {
       trustProxy: false,
       rateLimit: { downloadsPerMinute: 240, zipsPerMinute: 10 },
       health: { minFreeDiskBytes: 1024 * 1024 * 1024, workerStaleSeconds: 120 },
+      ops: { port: undefined, token: undefined },
     });
   });
 
@@ -83,6 +84,8 @@ describe('web configuration', () => {
       'WEB_ZIP_RATE_LIMIT_PER_MINUTE',
       'WEB_MIN_FREE_DISK_MB',
       'WEB_WORKER_STALE_SECONDS',
+      'OPS_PORT',
+      'OPS_TOKEN',
     ]);
   });
 });

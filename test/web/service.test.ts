@@ -8,6 +8,10 @@ import { TEST_REDIS_URL } from '../support/redis.js';
 import { QueueHarness, silentLog } from '../queue/harness.js';
 import { readZip } from './zipReader.js';
 
+/** The details are for operators (docs/web.md); these tests read them with the ops token. */
+const OPS_TOKEN = 'ops-token-0123456789abcdef';
+const asOperator = { authorization: `Bearer ${OPS_TOKEN}` };
+
 /**
  * The web service against the real queue: Redis, a `lipsync worker` child process with the queue's test
  * render (LIPSYNC_TEST_RENDER=sleep), one clip failing with an input error.
@@ -25,7 +29,7 @@ describe('web service on the real queue', () => {
   it('serves a finished batch, reports health and metrics', async () => {
     h = await QueueHarness.create('web');
     await mkdir(h.config.dataDir, { recursive: true });
-    const config = testWebConfig();
+    const config = testWebConfig({ OPS_TOKEN });
     web = createWebService({ config, queueConfig: h.config, redisUrl: () => TEST_REDIS_URL, log: silentLog });
     await web.start();
     const app = web.app!;
@@ -62,7 +66,7 @@ describe('web service on the real queue', () => {
     for (const [i, e] of entries.entries()) expect(e.data.equals(await readFile(h.queue.storage.outputPath(done[i]!.output!.key)))).toBe(true);
 
     // /healthz: Redis, the worker's last sign of life, disk.
-    const health = await app.inject({ method: 'GET', url: '/healthz' });
+    const health = await app.inject({ method: 'GET', url: '/healthz', headers: asOperator });
     expect(health.statusCode).toBe(200);
     const report = health.json<{ status: string; redis: { ok: boolean; latencyMs: number }; worker: { count: number; heartbeatAgeSeconds: number; stale: boolean }; disk: { freeBytes: number; path: string } }>();
     expect(report.redis.ok).toBe(true);
@@ -78,7 +82,7 @@ describe('web service on the real queue', () => {
     // /metrics: Prometheus text with queue depth, clip counters, render histograms, deliveries.
     recordDelivery('telegram', 'link');
     recordDelivery('Discord!!', 'upload');
-    const metrics = await app.inject({ method: 'GET', url: '/metrics' });
+    const metrics = await app.inject({ method: 'GET', url: '/metrics', headers: asOperator });
     expect(metrics.statusCode).toBe(200);
     expect(metrics.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
     const text = metrics.body;
@@ -104,9 +108,9 @@ describe('web service on the real queue', () => {
 
   it('/healthz is degraded without a worker, and down (503) when Redis does not answer', async () => {
     h = await QueueHarness.create('webdown');
-    web = createWebService({ config: testWebConfig(), queueConfig: h.config, redisUrl: () => TEST_REDIS_URL, log: silentLog });
+    web = createWebService({ config: testWebConfig({ OPS_TOKEN }), queueConfig: h.config, redisUrl: () => TEST_REDIS_URL, log: silentLog });
     await web.start();
-    const res = await web.app!.inject({ method: 'GET', url: '/healthz' });
+    const res = await web.app!.inject({ method: 'GET', url: '/healthz', headers: asOperator });
     expect(res.statusCode).toBe(200);
     expect(res.json<{ status: string; worker: { count: number; stale: boolean } }>()).toMatchObject({ status: 'degraded', worker: { count: 0, stale: true } });
 

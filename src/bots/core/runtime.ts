@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { PipelineConfig } from '../../config/index.js';
 import type { QueueConfig } from '../../config/queue.js';
 import { ConfigError } from '../../errors.js';
-import type { Logger } from '../../log.js';
+import { redactSecrets, type Logger } from '../../log.js';
 import { resolveMediaBinaries } from '../../pipeline/media/binaries.js';
 import { createRedis, RenderQueue, type Service } from '../../queue/index.js';
 import { finishedTtlSeconds } from '../../queue/queue.js';
@@ -45,7 +45,7 @@ export async function connectBotRuntime(options: BotRuntimeOptions): Promise<Bot
     await waitForRedis(redis, 10_000);
   } catch {
     redis.disconnect();
-    throw new ConfigError(`${options.botName} cannot reach Redis at ${options.redisUrl ?? 'redis://127.0.0.1:6379'}.`);
+    throw new ConfigError(`${options.botName} cannot reach Redis at ${redactSecrets(options.redisUrl ?? 'redis://127.0.0.1:6379')}.`);
   }
   const queue = new RenderQueue({ redis, config, log });
   const { ffprobe } = resolveMediaBinaries({ ffmpegPath: pipeline.ffmpegPath, ffprobePath: pipeline.ffprobePath });
