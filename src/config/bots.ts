@@ -28,6 +28,8 @@ export const botsEnvSchema = z.object({
   }),
   BOT_TEMP_DIR: optionalString,
   BOT_SESSION_IDLE_MINUTES: z.coerce.number().positive().default(60),
+  BOT_COMMAND_BURST: z.coerce.number().int().min(1).default(5),
+  BOT_COMMANDS_PER_MINUTE: z.coerce.number().min(0).default(10),
 });
 
 export interface TelegramSettings {
@@ -51,6 +53,8 @@ export interface BotsConfig {
   telegram: TelegramSettings | null;
   tempDir: string;
   sessionIdleMs: number;
+  /** Per-user limit on Render, /lipsync and cancel (perMinute 0: no limit). */
+  commandRate: { burst: number; perMinute: number };
 }
 
 const MB = 1024 * 1024;
@@ -82,6 +86,7 @@ export function loadBotsConfig(env: NodeJS.ProcessEnv = process.env): BotsConfig
     // Under DATA_DIR by default: sessions (inputs collected in chat) survive a restart with their files.
     tempDir: path.resolve(e.BOT_TEMP_DIR ?? path.join(queueEnvSchema.shape.DATA_DIR.parse(env.DATA_DIR), 'bot-sessions')),
     sessionIdleMs: Math.round(e.BOT_SESSION_IDLE_MINUTES * 60_000),
+    commandRate: { burst: e.BOT_COMMAND_BURST, perMinute: e.BOT_COMMANDS_PER_MINUTE },
   };
 }
 

@@ -6,6 +6,7 @@ import { decodeAction, removalKeyboard, sessionKeyboard, type Action } from './a
 import { BatchRegistry, type QueuePort } from './batches.js';
 import { submitFiles } from './submit.js';
 import { systemClock, type Clock } from './clock.js';
+import { CommandLimiter, type CommandRate } from './commandLimiter.js';
 import { withRetryAfter, type DownloadLinks } from './delivery.js';
 import type { ButtonPress, ChatContext, CommandName, IncomingFile } from './incoming.js';
 import type { MediaInspector } from './inspect.js';
@@ -34,6 +35,8 @@ export interface ConversationDeps {
   limits: CoreLimits;
   /** Where sessions keep their downloads (in its `sessions` folder). */
   tempDir: string;
+  /** Per-user limit on Render, cancel and (through `checkRate`) the adapters' own costly commands. */
+  commandRate?: CommandRate;
   /** Keeps sessions across restarts (Redis); without it a stop forgets them and deletes their files. */
   sessionPersistence?: SessionPersistence;
   log: Logger;
@@ -58,10 +61,12 @@ export class ConversationCore {
   private readonly clock: Clock;
   private readonly platform: ChatPlatform;
   private sweepTimer: unknown = null;
+  private readonly limiter: CommandLimiter | null;
 
   constructor(private readonly deps: ConversationDeps) {
     this.clock = deps.clock ?? systemClock;
     this.platform = deps.platform;
+    this.limiter = deps.commandRate ? new CommandLimiter(deps.commandRate, this.clock) : null;
     this.sessions = new SessionStore({
       baseDir: path.join(deps.tempDir, 'sessions'),
       clock: this.clock,
@@ -101,8 +106,21 @@ export class ConversationCore {
     return words.help({ maxClips: this.deps.limits.maxClips, maxAudioSeconds: this.deps.limits.maxAudioSeconds, command });
   }
 
+  /**
+   * Takes one of the user's command tokens: null when the command may go ahead, else the polite refusal to show.
+   * Adapters call it for their own costly commands (Discord's /lipsync with attachments).
+   */
+  checkRate(ctx: ChatContext): string | null {
+    const waitMs = this.limiter?.take(`${ctx.platform}:${ctx.userId}`) ?? 0;
+    return waitMs > 0 ? words.slowDown(waitMs / 1000) : null;
+  }
+
   async onCommand(ctx: ChatContext, name: CommandName): Promise<void> {
     if (!(await this.admit(ctx))) return;
+    if (name === 'render' || name === 'cancel') {
+      const refusal = this.checkRate(ctx);
+      if (refusal) return void (await this.reply(ctx, refusal));
+    }
     switch (name) {
       case 'start':
       case 'help':
@@ -174,8 +192,12 @@ export class ConversationCore {
     const action = decodeAction(press.action);
     if (!action) return press.answer(words.expiredButton);
     if (!(this.deps.isAllowed?.(ctx) ?? true)) return press.answer(words.notAllowed);
+    if (action.type !== 'cancel' && action.userId !== ctx.userId) return press.answer(words.notYourButtons);
+    if (action.type === 'cancel' || action.type === 'render') {
+      const refusal = this.checkRate(ctx);
+      if (refusal) return press.answer(refusal);
+    }
     if (action.type === 'cancel') return this.cancelButton(ctx, press, action.batchId);
-    if (action.userId !== ctx.userId) return press.answer(words.notYourButtons);
     await this.sessionButton(ctx, press, action);
   }
 

@@ -123,6 +123,11 @@ export const words = {
     return `Ready to render: ${a}, ${templates} template${templates === 1 ? '' : 's'}.`;
   },
 
+  /** A user sent Render, /lipsync or cancel too often. */
+  slowDown(waitSeconds: number): string {
+    return `You're going a bit fast. Please try again in ${formatSeconds(Math.max(1, Math.ceil(waitSeconds)))}.`;
+  },
+
   /** After a restart: the inputs collected before it are still there. */
   sessionResumed(audioSeconds: number | null, templates: number): string {
     const parts = [...(audioSeconds !== null ? [`the audio (${formatSeconds(audioSeconds)})`] : []), ...(templates > 0 ? [`${templates} template${templates === 1 ? '' : 's'}`] : [])];

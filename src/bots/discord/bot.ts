@@ -79,6 +79,7 @@ export class DiscordBot {
       command: (name) => (name === 'audio' ? '"audio" as the message text' : `/lipsync-${name}`),
       ...(deps.sessionIdleMs !== undefined ? { sessionIdleMs: deps.sessionIdleMs } : {}),
       ...(deps.sessionPersistence ? { sessionPersistence: deps.sessionPersistence } : {}),
+      ...(deps.commandRate ? { commandRate: deps.commandRate } : {}),
       ...(deps.positionRefreshMs !== undefined ? { positionRefreshMs: deps.positionRefreshMs } : {}),
     });
     const interactionDeps: InteractionDeps = {

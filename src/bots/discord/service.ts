@@ -39,6 +39,7 @@ export function createDiscordService(ctx: BotServiceContext, options: DiscordSer
         limits: runtime.limits,
         tempDir: path.join(bots.tempDir, 'discord'),
         sessionIdleMs: bots.sessionIdleMs,
+        commandRate: bots.commandRate,
         log,
         ...(options.positionRefreshMs !== undefined ? { positionRefreshMs: options.positionRefreshMs } : {}),
       }),

@@ -68,6 +68,8 @@ export async function handleLipsync(deps: SlashDeps, i: ChatInputCommandInteract
     if (!deps.conversation) return void (await i.reply({ content: discordWords.conversationDisabled, flags: MessageFlags.Ephemeral }));
     return startConversation(deps, i);
   }
+  const slowDown = deps.core.checkRate(contextOfInteraction(i));
+  if (slowDown) return void (await i.reply({ content: slowDown, flags: MessageFlags.Ephemeral }));
   await i.deferReply();
   if (!audio || videos.length === 0) return refuse(i, words.missingForRender(audio !== null, videos.length));
 

@@ -48,6 +48,7 @@ export function createTelegramService(ctx: BotServiceContext, options: TelegramS
       limits: runtime.limits,
       tempDir: bots.tempDir,
       sessionIdleMs: bots.sessionIdleMs,
+      commandRate: bots.commandRate,
       log,
       ...(options.positionRefreshMs !== undefined ? { positionRefreshMs: options.positionRefreshMs } : {}),
       ...(options.albumQuietMs !== undefined ? { albumQuietMs: options.albumQuietMs } : {}),
