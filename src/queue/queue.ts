@@ -115,7 +115,8 @@ export class RenderQueue {
     }
     let unclaimed = req.videos.length;
     const batchId = newId('b');
-    const createdAt = Date.now();
+    // Set once the inputs are stored: releaseInputs only deletes inputs older than their batch.
+    let createdAt = 0;
     let audio: StoredInput;
     let clips: { clipId: string; index: number; template: string; templateKey: string; renderKey: string; cached: boolean }[];
     let toRender: typeof clips;
@@ -141,6 +142,7 @@ export class RenderQueue {
         await this.state.unreserve(user, cachedCount);
         unclaimed -= cachedCount;
       }
+      createdAt = Date.now();
       const priorities = priorityRange(reservation.firstPriority, toRender.length);
       priorityOf = new Map(toRender.map((c, i) => [c.clipId, priorities[i] ?? 1]));
       await this.state.createBatch(

@@ -4,6 +4,7 @@ import { mkdir, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
+import { HOST_TAG } from './tempSweep.js';
 
 export type StorageArea = 'inputs' | 'outputs';
 
@@ -85,7 +86,8 @@ export class LocalStorage implements Storage {
   async putInput(sourcePath: string, label?: string): Promise<StoredInput> {
     const tmpDir = path.join(this.root, 'tmp');
     await mkdir(tmpDir, { recursive: true });
-    const tmp = path.join(tmpDir, `in-${randomBytes(8).toString('hex')}`);
+    // Host and pid in the name: a sweep removes the copy as soon as this process is gone (tempSweep.ts).
+    const tmp = path.join(tmpDir, `in-${HOST_TAG}-${process.pid}-${randomBytes(8).toString('hex')}`);
     const hasher = createHash('sha256');
     let bytes = 0;
     const tap = new Transform({

@@ -1,5 +1,8 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../config/index.js';
 import type { QueueConfig } from '../config/queue.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -9,6 +12,7 @@ import { createChildRenderer, type ChildRenderer } from './renderProcess.js';
 import { QUEUE_NAME } from './keys.js';
 import { startReconciler } from './reconcile.js';
 import { startRetention } from './retention.js';
+import { renderTempPatterns, startTempSweeper, storageTempPatterns } from './tempSweep.js';
 import { StateStore } from './state.js';
 import { LocalStorage } from './storage.js';
 import { startWorker, type WorkerHandle } from './worker.js';
@@ -18,6 +22,19 @@ import type { Service } from './services.js';
 /** How often each worker repairs records a killed process left half-written, and how old they must be. */
 const RECONCILE_INTERVAL_MS = 60_000;
 const RECONCILE_GRACE_MS = 120_000;
+/** Temp files of killed processes: looked for this often; anything matching is removed after a day regardless. */
+const TEMP_SWEEP_INTERVAL_MS = 10 * 60_000;
+const TEMP_MAX_AGE_MS = 24 * 3_600_000;
+
+/** Where the render child puts spills and sockets (TEMP_DIR, else the OS temp dir). */
+function renderTempDir(log: Logger): string {
+  try {
+    return loadConfig().pipeline.tempDir ?? os.tmpdir();
+  } catch (err) {
+    log.debug({ err }, 'pipeline settings unreadable; sweeping the OS temp dir');
+    return os.tmpdir();
+  }
+}
 
 export interface WorkerService extends Service {
   /** Abort the current clip now and requeue it (second Ctrl-C). */
@@ -32,6 +49,7 @@ export function workerService(config: QueueConfig, redisUrl: () => string | unde
   let retention: { stop(): Promise<void> } | null = null;
   let reconciler: { stop(): Promise<void> } | null = null;
   let jobs: Queue | null = null;
+  let sweeper: { stop(): Promise<void> } | null = null;
   return {
     name: 'worker',
     async start() {
@@ -45,6 +63,13 @@ export function workerService(config: QueueConfig, redisUrl: () => string | unde
       }
       await warnIfEvicting(redis, log);
       const storage = new LocalStorage(config.dataDir);
+      sweeper = startTempSweeper(
+        [
+          { dir: renderTempDir(log), patterns: renderTempPatterns },
+          { dir: path.join(config.dataDir, 'tmp'), patterns: storageTempPatterns },
+        ],
+        { intervalMs: TEMP_SWEEP_INTERVAL_MS, maxAgeMs: TEMP_MAX_AGE_MS, log },
+      );
       renderer = createChildRenderer({ log });
       handle = await startWorker({ redis, config, render: renderer.render, storage, log });
       const state = new StateStore(redis, config.prefix, config.eventsMaxLen, finishedTtlSeconds(config));
@@ -67,6 +92,7 @@ export function workerService(config: QueueConfig, redisUrl: () => string | unde
       await handle?.close();
       await retention?.stop();
       await reconciler?.stop();
+      await sweeper?.stop();
       await jobs?.close();
       await renderer?.close();
       redis?.disconnect();
@@ -74,6 +100,7 @@ export function workerService(config: QueueConfig, redisUrl: () => string | unde
       renderer = null;
       retention = null;
       reconciler = null;
+      sweeper = null;
       jobs = null;
       redis = null;
     },

@@ -109,7 +109,8 @@ async function openSpilledSource(
   asImage: (data: Uint8Array) => YuvImage,
   copyOf: (image: YuvImage) => YuvImage,
 ): Promise<TemplateSource> {
-  const dir = await mkdtemp(path.join(options.tempDir ?? os.tmpdir(), 'lipsync-spill-'));
+  // The pid in the name lets the worker's temp sweep remove it if this process is killed (src/queue/tempSweep.ts).
+  const dir = await mkdtemp(path.join(options.tempDir ?? os.tmpdir(), `lipsync-spill-${process.pid}-`));
   const close = () => rm(dir, { recursive: true, force: true });
   // The header's length decided that this template needs looping; the frames themselves decide how long it is.
   const capFrames = Math.floor((options.maxTemplateSeconds + DECODED_LENGTH_SLACK_SECONDS) * options.geometry.fps);
