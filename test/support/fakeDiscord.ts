@@ -93,6 +93,8 @@ export class FakeDiscord {
   readonly token: string;
   /** Application flags returned by GET /applications/@me (default: Message Content intent enabled). */
   appFlags = 1 << 19;
+  /** The gateway closes with 4014 on the Message Content intent whatever appFlags say (e.g. access not yet approved). */
+  refuseMessageContent = false;
   readonly messages = new Map<string, FakeMessage>();
   readonly threads = new Map<string, FakeThread>();
   readonly interactions = new Map<string, InteractionRecord>();
@@ -290,7 +292,8 @@ export class FakeDiscord {
         this.identifies.push({ intents: d.intents, token: d.token });
         if (d.token !== this.token && d.token !== `Bot ${this.token}`) return ws.close(4004, 'Authentication failed.');
         const privileged = (1 << 15) /* MessageContent */;
-        if ((d.intents & privileged) !== 0 && (this.appFlags & ((1 << 19) | (1 << 18))) === 0) return ws.close(4014, 'Disallowed intent(s).');
+        const allowed = !this.refuseMessageContent && (this.appFlags & ((1 << 19) | (1 << 18))) !== 0;
+        if ((d.intents & privileged) !== 0 && !allowed) return ws.close(4014, 'Disallowed intent(s).');
         const send = (t: string, data: unknown) => ws.send(JSON.stringify({ op: 0, t, s: ++this.s, d: data }));
         send('READY', {
           v: 10,

@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { ApplicationFlagsBitField, Client, Events, GatewayIntentBits, Partials, Routes, type RateLimitData } from 'discord.js';
+import { ApplicationFlagsBitField, Client, Events, GatewayCloseCodes, GatewayIntentBits, IntentsBitField, Partials, Routes, type RateLimitData } from 'discord.js';
 import { ConfigError } from '../../errors.js';
 import type { DiscordSettings } from '../../config/discord.js';
 import { ConversationCore, type ConversationDeps } from '../core/conversation.js';
@@ -35,12 +35,16 @@ function rejectEditRateLimits(data: RateLimitData): boolean {
  * slash commands, buttons and thread messages for the platform-neutral ConversationCore.
  */
 export class DiscordBot {
-  readonly client: Client;
+  /** Replaced once at start when the gateway refuses the Message Content intent (see start). */
+  client: Client;
   readonly core: ConversationCore;
   readonly platform: DiscordPlatform;
   readonly uploads: UploadLimits;
   private readonly conversations = new Set<string>();
   private readonly pending = new Set<Promise<void>>();
+  /** Set while logging in with the Message Content intent: a 4014 then means "fall back", not "give up". */
+  private tryingMessageContent = false;
+  private readonly interactionDeps: InteractionDeps;
 
   constructor(private readonly deps: DiscordBotDeps) {
     const s = deps.settings;
@@ -82,7 +86,7 @@ export class DiscordBot {
       ...(deps.commandRate ? { commandRate: deps.commandRate } : {}),
       ...(deps.positionRefreshMs !== undefined ? { positionRefreshMs: deps.positionRefreshMs } : {}),
     });
-    const interactionDeps: InteractionDeps = {
+    const interactionDeps: InteractionDeps = (this.interactionDeps = {
       rest: this.client.rest,
       core: this.core,
       platform: this.platform,
@@ -97,7 +101,7 @@ export class DiscordBot {
       access: { guilds: s.allowedGuilds, roles: s.allowedRoles },
       ephemeral,
       log: deps.log,
-    };
+    });
     this.client.on(Events.InteractionCreate, (i) => this.track(handleInteraction(interactionDeps, i)));
     this.client.on(Events.MessageCreate, (m) =>
       this.track(handleMessage({ core: this.core, access: interactionDeps.access, botUserId: () => this.client.user?.id, conversations: this.conversations, log: deps.log }, m)),
@@ -110,18 +114,15 @@ export class DiscordBot {
     const s = this.deps.settings;
     await mkdir(this.deps.tempDir, { recursive: true });
     try {
-      if (s.conversation) await this.checkMessageContentIntent();
+      if (s.conversation && !(await this.hasMessageContentIntent())) this.fallBackToSlashCommands();
       if (s.registerOnStart) {
         const n = await registerCommands(this.client.rest, s.applicationId, s.guildId, this.deps.limits.maxClips);
         this.deps.log.info({ commands: n, guildId: s.guildId ?? 'global' }, 'slash commands registered');
       }
-      const ready = new Promise<void>((resolve) => this.client.once(Events.ClientReady, () => resolve()));
-      await this.client.login(s.token);
-      await ready;
+      await this.login();
     } catch (err) {
       await this.client.destroy().catch(() => undefined);
       if (err instanceof ConfigError) throw err;
-      if (err instanceof Error && /disallowed intents/i.test(err.message)) throw new ConfigError(discordWords.messageContentIntentHint);
       throw translateError(err, s.token);
     }
     await this.core.start();
@@ -144,12 +145,50 @@ export class DiscordBot {
     void p.finally(() => this.pending.delete(p));
   }
 
-  /** Without the Message Content intent the gateway would send empty messages: fail early with the fix. */
-  private async checkMessageContentIntent(): Promise<void> {
+  /** Logs in; when the gateway refuses the Message Content intent (close code 4014), again in slash-command mode. */
+  private async login(): Promise<void> {
+    const token = this.deps.settings.token;
+    const connect = async () => {
+      const ready = new Promise<void>((resolve) => this.client.once(Events.ClientReady, () => resolve()));
+      await this.client.login(token);
+      await ready;
+    };
+    if (!this.interactionDeps.conversation) return connect();
+    this.tryingMessageContent = true;
+    try {
+      await connect();
+    } catch (err) {
+      if (!(err instanceof Error && /disallowed intent/i.test(err.message))) throw err;
+      await this.client.destroy().catch(() => undefined);
+      this.fallBackToSlashCommands();
+      await connect();
+    } finally {
+      this.tryingMessageContent = false;
+    }
+  }
+
+  /**
+   * Without the privileged Message Content intent, thread messages arrive without their files: run with slash
+   * commands only (/lipsync with attachments) and say so once, loudly, instead of refusing to start. The client is
+   * rebuilt without the intent (a discord.js client cannot log in again after a failed login); it keeps the REST
+   * client the platform uses, and every listener.
+   */
+  private fallBackToSlashCommands(): void {
+    const old = this.client;
+    const intents = new IntentsBitField(old.options.intents).remove(GatewayIntentBits.MessageContent);
+    const client = new Client({ ...old.options, intents });
+    client.rest = old.rest;
+    for (const event of old.eventNames()) for (const listener of old.listeners(event)) client.on(event as string, listener as (...args: unknown[]) => void);
+    old.removeAllListeners();
+    this.client = client;
+    this.interactionDeps.conversation = false;
+    this.deps.log.warn({ intent: 'MessageContent' }, discordWords.slashOnlyWarning);
+  }
+
+  /** Whether the application may use the Message Content intent (either flag), per GET /applications/@me. */
+  private async hasMessageContentIntent(): Promise<boolean> {
     const app = (await this.client.rest.get(Routes.currentApplication())) as { flags?: number };
     const flags = new ApplicationFlagsBitField(app.flags ?? 0);
-    if (!flags.any(ApplicationFlagsBitField.Flags.GatewayMessageContent | ApplicationFlagsBitField.Flags.GatewayMessageContentLimited)) {
-      throw new ConfigError(discordWords.messageContentIntentHint);
-    }
+    return flags.any(ApplicationFlagsBitField.Flags.GatewayMessageContent | ApplicationFlagsBitField.Flags.GatewayMessageContentLimited);
   }
 }

@@ -22,6 +22,6 @@ export const discordWords = {
     'Attach an audio and at least one face video or photo to /lipsync (options audio and video…). Collecting files from messages is turned off on this bot.',
   refused: 'Nothing was queued:',
   notOwnerCancel: 'Only the person who started this batch, or a server moderator, can cancel it.',
-  messageContentIntentHint:
-    'Conversational mode needs the privileged Message Content intent: enable it in the Discord Developer Portal (your application → Bot → Privileged Gateway Intents → Message Content Intent), or set DISCORD_CONVERSATION=off to use only /lipsync with attachments.',
+  slashOnlyWarning:
+    'DISCORD BOT RUNS WITH SLASH COMMANDS ONLY: the privileged Message Content intent is not enabled for this application, so files sent as thread messages cannot be read. Users can still use /lipsync with attachments. To collect files from messages, enable it in the Discord Developer Portal (your application → Bot → Privileged Gateway Intents → Message Content Intent); set DISCORD_CONVERSATION=off to silence this warning.',
 } as const;

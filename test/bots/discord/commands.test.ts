@@ -24,12 +24,6 @@ describe('discord bot against the fake gateway and REST', () => {
     expect(lipsync.options.filter((o) => o.type === 11).map((o) => o.name)).toEqual(['audio', 'video', ...Array.from({ length: 9 }, (_, i) => `video${i + 2}`)]);
   });
 
-  it('fails with a clear hint when the Message Content intent is not enabled', async () => {
-    w = await DiscordWorld.create('intent');
-    w.discord.appFlags = 0;
-    await expect(w.startBot()).rejects.toThrow(/Message Content intent.*DISCORD_CONVERSATION=off/s);
-  });
-
   it('refuses an unsupported attachment ephemerally and queues nothing', async () => {
     w = await DiscordWorld.create('unsupported');
     await w.startBot();
