@@ -84,6 +84,27 @@ export function darkRowExtent(output: RgbImage, template: RgbImage, box: Box, th
   return rows;
 }
 
+/**
+ * Size (pixels) of the opening: the number of box columns and of box rows holding at least `minPixels` pixels that got
+ * darker by more than `threshold` levels. { width: 0, height: 0 } for a closed mouth. Axis-aligned, like mouthBox.
+ */
+export function openingExtent(output: RgbImage, template: RgbImage, box: Box, threshold = 30, minPixels = 2): { width: number; height: number } {
+  const cols = new Uint32Array(Math.max(0, box.x1 - box.x0));
+  let height = 0;
+  for (let y = box.y0; y < box.y1; y++) {
+    let dark = 0;
+    for (let x = box.x0; x < box.x1; x++) {
+      const i = (y * output.width + x) * 3;
+      if (luma(template.data, i) - luma(output.data, i) > threshold) {
+        dark++;
+        cols[x - box.x0]!++;
+      }
+    }
+    if (dark >= minPixels) height++;
+  }
+  return { width: cols.filter((n) => n >= minPixels).length, height };
+}
+
 /** Mean absolute difference per channel value over a box (levels): ~0 when the region returned to the template. */
 export function meanAbsDiff(a: RgbImage, b: RgbImage, box: Box): number {
   let sum = 0;

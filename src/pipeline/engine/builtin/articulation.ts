@@ -6,6 +6,8 @@
  * open the mouth visibly before the sound.
  */
 
+import { visemePose, visemeWeights } from './viseme.js';
+
 const N_BANDS = 80;
 const N_COLS = 16;
 const MEL_MIN_HZ = 55;
@@ -15,10 +17,14 @@ const MEL_MAX_HZ = 7600;
 export interface MelFeatures {
   /** Mean power over the voice bands (≤ 4 kHz), in the mel's dB scale (−100 = digital silence). */
   loudnessDb: number;
-  /** Where the second formant region sits: −1 dark/low (rounded vowels: o, u), +1 bright/high (spread vowels: i, e). */
-  brightness: number;
   /** Share of the power above 4 kHz, 0..1: high for fricatives (s, f, sh), which are spoken with the teeth nearly closed. */
   hiss: number;
+  /** Power-weighted mean frequency over 200–1100 Hz: where the first formant sits (≈ 350 Hz for i/u, ≈ 750 Hz for a). */
+  f1Hz: number;
+  /** Power-weighted mean frequency over 900–3000 Hz: where the second formant sits (≈ 1.3 kHz back, ≈ 2.3 kHz front). */
+  f2Hz: number;
+  /** Power in 500–4000 Hz over power below 500 Hz, dB: low for the murmur of a closed mouth (m, b), high for open vowels. */
+  murmurDb: number;
 }
 
 /** The mouth pose the renderer draws. Both are 0 when the mouth is at rest (the template). */
@@ -27,6 +33,12 @@ export interface Articulation {
   open: number;
   /** Lip shape, −1 rounded .. +1 spread. */
   width: number;
+}
+
+/** Power-weighted mean frequency of a band range. */
+interface Centroid {
+  weighted: number;
+  power: number;
 }
 
 // Slaney mel scale (librosa's default, as used by the Wav2Lip mel): linear below 1 kHz, logarithmic above.
@@ -51,8 +63,10 @@ export function melFeatures(mel: Float32Array, fps: number): MelFeatures {
   let voice = 0;
   let voiceBands = 0;
   let high = 0;
-  let backF2 = 0;
-  let frontF2 = 0;
+  let low = 0;
+  let mid = 0;
+  const f1: Centroid = { weighted: 0, power: 0 };
+  const f2: Centroid = { weighted: 0, power: 0 };
   for (let b = 0; b < N_BANDS; b++) {
     const hz = BAND_HZ[b]!;
     let p = 0;
@@ -64,16 +78,25 @@ export function melFeatures(mel: Float32Array, fps: number): MelFeatures {
     } else {
       high += p;
     }
-    if (hz >= 950 && hz <= 1600) backF2 += p;
-    else if (hz >= 1800 && hz <= 3200) frontF2 += p;
+    if (hz < 500) low += p;
+    else if (hz <= 4000) mid += p;
+    if (hz >= 200 && hz <= 1100) addTo(f1, hz, p);
+    if (hz >= 900 && hz <= 3000) addTo(f2, hz, p);
   }
   const loudnessDb = 10 * Math.log10(voice / voiceBands + 1e-12);
-  // The second formant sits near 1 kHz for rounded back vowels ("oo", "o") and near 2.3 kHz for spread front
-  // vowels ("ee", "e"); the first formant stays below both ranges.
-  const tilt = 10 * Math.log10((frontF2 + 1e-12) / (backF2 + 1e-12));
-  const brightness = clamp((tilt + 3) / 10, -1, 1);
   const hiss = high / (high + voice + 1e-12);
-  return { loudnessDb, brightness, hiss };
+  const murmurDb = 10 * Math.log10((mid + 1e-12) / (low + 1e-12));
+  return { loudnessDb, hiss, f1Hz: meanHz(f1, 500), f2Hz: meanHz(f2, 1500), murmurDb };
+}
+
+function addTo(c: Centroid, hz: number, p: number): void {
+  c.weighted += hz * p;
+  c.power += p;
+}
+
+/** The centroid, or a neutral frequency for a silent range. */
+function meanHz(c: Centroid, neutral: number): number {
+  return c.power > 1e-12 ? c.weighted / c.power : neutral;
 }
 
 /** Per-clip envelope state. Plain data so a clip's synthesizer can own it. */
@@ -90,7 +113,9 @@ export const ARTICULATION = {
   /** Time constants (s): the jaw snaps open with a syllable and settles more slowly. */
   attack: 0.02,
   release: 0.08,
-  widthSmoothing: 0.06,
+  /** While the speech goes on, the jaw follows the next sound's shape (a → i) this fast. */
+  reshape: 0.03,
+  widthSmoothing: 0.04,
   /** After this much silence the mouth closes completely (back to the template). */
   closeAfter: 0.3,
   /** During silence the opening also falls linearly at this rate (per second), so it reaches exactly 0 in time. */
@@ -109,12 +134,16 @@ export function createArticulationState(): ArticulationState {
   return { open: 0, width: 0, peakDb: ARTICULATION.initialPeakDb, silentFor: ARTICULATION.closeAfter };
 }
 
-/** How far the sound alone would open the mouth (0..1), given the current gain. */
-export function targetOpening(features: MelFeatures, peakDb: number): number {
+/**
+ * The pose the sound alone asks for, given the current gain: the loudness sets how far the mouth may open, the speech
+ * class (viseme.ts) how much of that the jaw uses and how the lips are shaped.
+ */
+export function targetPose(features: MelFeatures, peakDb: number): Articulation {
   const gate = peakDb - ARTICULATION.range;
   const level = clamp((features.loudnessDb - gate) / ARTICULATION.span, 0, 1);
-  // Fricatives are loud but spoken through nearly closed teeth.
-  return level * (1 - 0.6 * smooth01((features.hiss - 0.3) / 0.4));
+  if (level === 0) return { open: 0, width: 0 };
+  const shape = visemePose(visemeWeights(features, peakDb));
+  return { open: level * shape.jaw, width: shape.width };
 }
 
 /**
@@ -124,10 +153,11 @@ export function targetOpening(features: MelFeatures, peakDb: number): number {
 export function stepArticulation(state: ArticulationState, features: MelFeatures, dt: number): Articulation {
   const A = ARTICULATION;
   state.peakDb = Math.max(features.loudnessDb, state.peakDb - A.peakDecayDbPerSecond * dt, A.peakFloorDb);
-  const target = targetOpening(features, state.peakDb);
+  const pose = targetPose(features, state.peakDb);
+  const target = pose.open;
 
   state.silentFor = target > 0 ? 0 : state.silentFor + dt;
-  const tau = target > state.open ? A.attack : A.release;
+  const tau = target > state.open ? A.attack : target > 0 ? A.reshape : A.release;
   state.open += (target - state.open) * (1 - Math.exp(-dt / tau));
   if (state.silentFor > 0) {
     state.open = Math.max(0, state.open - A.closeRate * dt);
@@ -135,7 +165,7 @@ export function stepArticulation(state: ArticulationState, features: MelFeatures
   // Below a hundredth of the full opening the motion is sub-pixel even on large faces: snap to the exact template.
   if (state.open < 0.01 || state.silentFor >= A.closeAfter) state.open = 0;
 
-  const widthTarget = target > 0 ? features.brightness : 0;
+  const widthTarget = target > 0 ? pose.width : 0;
   state.width += (widthTarget - state.width) * (1 - Math.exp(-dt / A.widthSmoothing));
   if (state.open === 0) state.width = 0;
   return { open: state.open, width: state.width };
@@ -145,7 +175,3 @@ function clamp(x: number, lo: number, hi: number): number {
   return x < lo ? lo : x > hi ? hi : x;
 }
 
-function smooth01(x: number): number {
-  const t = clamp(x, 0, 1);
-  return t * t * (3 - 2 * t);
-}

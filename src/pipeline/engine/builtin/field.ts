@@ -11,7 +11,9 @@ import { feather, smoothstep } from './mask.js';
  *    one piece, and it fades out below the chin.
  *  - Above, the upper lip rises a little (`lipRise`), fading out before the nostrils.
  *  - In between lies the opening (the renderer shades it, see interior.ts).
- *  - The lip shape cue stretches (spread vowels) or narrows (rounded vowels) the mouth sideways.
+ *  - The lip shape stretches the mouth sideways into a slit (spread vowels) or narrows it into a small round opening
+ *    (rounded vowels); the shape is full as soon as the mouth is a little open, since lips round or spread even when
+ *    the jaw hardly moves.
  * Everything is scaled by the feathered region mask, so the field is exactly zero at the region's edge.
  */
 export const SHAPE = {
@@ -21,8 +23,12 @@ export const SHAPE = {
   lipRise: 0.03,
   /** Half-width of the mouth opening, in eye distances. */
   mouthHalfWidth: 0.42,
-  /** Sideways stretch of the lip corners at full opening and fully spread (negative: rounded). */
+  /** Sideways stretch of the lip corners when fully spread (negative width: drawn in when rounded). */
   spread: 0.12,
+  /** A fully rounded opening is this much narrower than the neutral one. */
+  pucker: 0.6,
+  /** The lip shape is fully there from this opening on (and fades in below it, so a closed mouth stays the template). */
+  shapeFrom: 0.2,
   /** The chin moves rigidly out to this half-width, then fades towards the jaw angles. */
   chinInner: 0.35,
   chinOuter: 0.85,
@@ -44,17 +50,23 @@ export interface FieldParams {
   spread: number;
   /** Half-width of the opening, after the sideways stretch moved the corners. */
   lensHalf: number;
+  /** Exponent of the opening's height profile: small for a flat slit (spread), larger for a rounder, pinched one. */
+  lensPower: number;
   bendB: number;
   bendC: number;
 }
 
 export function fieldParams(pose: Articulation, curve: LipCurve): FieldParams {
-  const spread = SHAPE.spread * pose.width * pose.open;
+  const shape = pose.width * smoothstep(0, SHAPE.shapeFrom, pose.open);
+  const spread = SHAPE.spread * shape;
+  const rounded = Math.max(0, -shape);
+  const spreadOut = Math.max(0, shape);
   return {
     drop: SHAPE.jawDrop * pose.open,
     rise: SHAPE.lipRise * pose.open,
     spread,
-    lensHalf: SHAPE.mouthHalfWidth / (1 - spread * spreadBump(SHAPE.mouthHalfWidth, 0)),
+    lensHalf: ((1 - SHAPE.pucker * rounded) * SHAPE.mouthHalfWidth) / (1 - spread * spreadBump(SHAPE.mouthHalfWidth, 0)),
+    lensPower: 0.75 - 0.45 * spreadOut + 0.25 * rounded,
     bendB: curve.b,
     bendC: curve.c,
   };
@@ -82,7 +94,7 @@ export function sourceOf(p: FieldParams, u: number, vLine: number, out: Float64A
   if (w === 0) return UNCHANGED;
 
   const su = p.spread === 0 ? u : u * (1 - p.spread * spreadBump(u, v) * w);
-  const lens = lensProfile(u, p.lensHalf);
+  const lens = lensProfile(u, p.lensHalf, p.lensPower);
   const gapTop = -p.rise * lens;
   const gapBottom = p.drop * lens;
 
@@ -111,11 +123,15 @@ function lowerDrop(u: number, v: number, gapBottom: number, lens: number, drop: 
   return drop * (lens + (chin - lens) * toChin) * (1 - smoothstep(SHAPE.chinBottom, SHAPE.dropEnd, v));
 }
 
-/** Height profile of the opening across the mouth: full in the middle, pinched to zero at the corners. */
-export function lensProfile(u: number, half: number): number {
+/**
+ * Height profile of the opening across the mouth: full in the middle, pinched to zero at the corners. `power` 0.75 is
+ * rounder than a parabola, still pinched; smaller powers flatten it into a slit.
+ */
+export function lensProfile(u: number, half: number, power = 0.75): number {
   const t = u / half;
   const q = 1 - t * t;
-  return q <= 0 ? 0 : Math.sqrt(q * Math.sqrt(q)); // q^0.75: rounder than a parabola, still pinched at the corners
+  if (q <= 0) return 0;
+  return power === 0.75 ? Math.sqrt(q * Math.sqrt(q)) : Math.pow(q, power);
 }
 
 /** Where the sideways stretch acts: the lips and the skin right around them. */
