@@ -133,6 +133,8 @@ export class RenderQueue {
         templates.map(async (t, index) => {
           const key = renderKey(audioHash, t.input.hash, options, this.cacheSalt);
           const cached = (await this.storage.statOutput(key)) !== null;
+          // Refreshed at once, so a retention pass that listed it as old sees it is in use before deleting it.
+          if (cached) await this.storage.touchOutput(key);
           return { clipId: clipIdFor(batchId, index), index, template: t.label, templateKey: t.input.key, renderKey: key, cached };
         }),
       );

@@ -82,6 +82,7 @@ export async function reconcile(
   }
 
   report.fixedUsers = await state.fixPendingCounters(waitingByUser, cutoff);
+  await state.pruneHeldOutputs(now);
   return report;
 }
 
