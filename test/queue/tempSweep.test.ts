@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { renderTempPatterns, storageTempPatterns, sweepTempDir } from '../../src/queue/tempSweep.js';
 import { waitUntil } from '../support/wait.js';
+import { QueueHarness } from './harness.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
@@ -83,5 +84,27 @@ describe('temp files of killed processes are swept', () => {
     expect(await owned(alive.pid!)).toHaveLength(3);
     expect(await ls(temp)).toContain('lipsync-spill-ghiJKL');
     expect(await ls(temp)).toContain('unrelated.txt');
+  });
+
+  it('a starting worker sweeps TEMP_DIR and DATA_DIR/tmp', async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'lipsync-sweep-'));
+    const h = await QueueHarness.create('sweep-start');
+    try {
+      const gone = spawn(process.execPath, ['-e', '']);
+      const deadPid = gone.pid!;
+      await new Promise((resolve) => gone.once('exit', resolve));
+      const spill = path.join(dir, `lipsync-spill-${deadPid}-abcDEF`);
+      await mkdir(spill);
+      await writeFile(path.join(spill, '000001.jpg'), 'frame');
+      const tmp = path.join(h.config.dataDir, 'tmp');
+      await mkdir(tmp, { recursive: true });
+      const { HOST_TAG } = await import('../../src/queue/tempSweep.js');
+      const copy = path.join(tmp, `in-${HOST_TAG}-${deadPid}-0123456789abcdef`);
+      await writeFile(copy, 'half a copy');
+      await h.startWorker(100, { TEMP_DIR: dir });
+      await waitUntil('the dead process\'s spill and copy removed', async () => (await readdir(dir)).length === 0 && (await readdir(tmp)).length === 0);
+    } finally {
+      await h.close();
+    }
   });
 });
