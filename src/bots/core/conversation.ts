@@ -228,7 +228,8 @@ export class ConversationCore {
     }
     for (const s of resumed) {
       const owner = s.owner;
-      if (!owner) continue;
+      // Only pending work is worth a message: the audio alone is what stays after every render anyway.
+      if (!owner || s.state.templates.length === 0) continue;
       const st = s.state;
       const text = words.greetingPrefix(owner.userName, owner.isGroup) + words.sessionResumed(st.audio?.seconds ?? null, st.templates.length);
       await withRetryAfter(this.clock, () => this.platform.sendText(owner.address, { text, keyboard: sessionKeyboard(owner.userId, st.templates.length) })).catch((err: unknown) =>
