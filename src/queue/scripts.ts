@@ -87,6 +87,8 @@ if budget > 0 and used + allBytes + bytes > budget then
   return {-2, allBytes}
 end
 redis.call('HSET', rk, ARGV[2], user .. '|' .. clips .. '|' .. bytes .. '|' .. (now + tonumber(ARGV[10])))
+-- The newest reservation expires last: the hash goes with it if nobody reserves again.
+redis.call('PEXPIRE', rk, tonumber(ARGV[10]))
 return {1}
 `;
 

@@ -122,6 +122,9 @@ describe('admission before downloads (real Redis)', () => {
     now += 61_000;
     const r = await gate.reserve('telegram:erin', { clips: 1, bytes: 10 });
     expect(await h.redis.hlen(h.queue.state.keys.intake())).toBe(1);
+    const ttl = await h.redis.pttl(h.queue.state.keys.intake());
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(60_000);
     await r.release();
   });
 
