@@ -26,7 +26,7 @@ export const SHAPE = {
   /** Sideways stretch of the lip corners when fully spread (negative width: drawn in when rounded). */
   spread: 0.12,
   /** A fully rounded opening is this much narrower than the neutral one. */
-  pucker: 0.6,
+  pucker: 0.65,
   /** The lip shape is fully there from this opening on (and fades in below it, so a closed mouth stays the template). */
   shapeFrom: 0.2,
   /** The chin moves rigidly out to this half-width, then fades towards the jaw angles. */
@@ -66,7 +66,7 @@ export function fieldParams(pose: Articulation, curve: LipCurve): FieldParams {
     rise: SHAPE.lipRise * pose.open,
     spread,
     lensHalf: ((1 - SHAPE.pucker * rounded) * SHAPE.mouthHalfWidth) / (1 - spread * spreadBump(SHAPE.mouthHalfWidth, 0)),
-    lensPower: 0.75 - 0.45 * spreadOut + 0.25 * rounded,
+    lensPower: 0.75 - 0.5 * spreadOut - 0.25 * rounded,
     bendB: curve.b,
     bendC: curve.c,
   };

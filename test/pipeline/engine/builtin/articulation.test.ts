@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createArticulationState, melFeatures, stepArticulation } from '../../../../src/pipeline/engine/builtin/articulation.js';
+import { ARTICULATION, createArticulationState, melFeatures, stepArticulation } from '../../../../src/pipeline/engine/builtin/articulation.js';
 import { flatMel, speechMel } from './portrait.js';
 
 const FPS = 25;
@@ -57,6 +57,46 @@ describe('builtin articulation', () => {
     };
     expect(widthOf(49)).toBeGreaterThan(0.3);
     expect(widthOf(32)).toBeLessThan(-0.3);
+  });
+
+  /** A vowel-like window: formants as bands [from, to) at the given levels. */
+  const vowelMel = (formants: [number, number, number][]): Float32Array => {
+    const mel = flatMel(-4);
+    for (const [from, to, level] of formants) for (let b = from; b < to; b++) mel.fill(level, b * 16, b * 16 + 16);
+    return mel;
+  };
+  // Bands 17–21 ≈ 700–850 Hz, 6–10 ≈ 300–420 Hz, 30–34 ≈ 1.2–1.4 kHz, 46–50 ≈ 2.2–2.5 kHz.
+  const A = vowelMel([[17, 22, 1], [30, 35, 0.5], [50, 55, 0]]);
+  const I = vowelMel([[6, 11, 1], [46, 51, 0.5], [56, 61, 0]]);
+  const U = vowelMel([[6, 11, 1], [24, 29, 0.2]]);
+  const steady = (mel: Float32Array): { open: number; width: number } => {
+    const state = createArticulationState();
+    let pose = { open: 0, width: 0 };
+    for (let i = 0; i < 8; i++) pose = stepArticulation(state, melFeatures(mel, FPS), DT);
+    return pose;
+  };
+
+  it('opens the jaw by the first formant: wide for an open vowel (a), a slit for a close front one (i) of the same loudness', () => {
+    expect(melFeatures(A, FPS).loudnessDb).toBeCloseTo(melFeatures(I, FPS).loudnessDb, 0);
+    const a = steady(A);
+    const i = steady(I);
+    expect(a.open).toBeGreaterThan(0.8);
+    expect(i.open).toBeLessThan(0.5 * a.open);
+    expect(i.width).toBeGreaterThan(0.8);
+  });
+
+  it('rounds a close back vowel (u) but not an open back vowel (a), though both have a low second formant', () => {
+    expect(steady(U).width).toBeLessThan(-0.6);
+    expect(Math.abs(steady(A).width)).toBeLessThan(0.2);
+  });
+
+  it('closes the lips for a murmur well below the speech level (m, b: energy only under 500 Hz)', () => {
+    const murmur = vowelMel([[0, 10, 0]]);
+    const state = createArticulationState();
+    for (let i = 0; i < 10; i++) stepArticulation(state, melFeatures(speechMel(1), FPS), DT); // sets the gain
+    const opens = Array.from({ length: 6 }, () => stepArticulation(state, melFeatures(murmur, FPS), DT).open);
+    expect(state.peakDb - melFeatures(murmur, FPS).loudnessDb).toBeLessThan(ARTICULATION.range); // loud enough to open
+    expect(opens.at(-1)).toBe(0);
   });
 
   it('opens less for fricatives than for vowels of the same loudness', () => {
