@@ -43,7 +43,7 @@ export interface Storage {
   remove(area: StorageArea, key: string): Promise<void>;
   /** Stray files (temp files of killed renders or copies) older than `olderThanMs`; removes them, returns bytes freed. */
   sweepStrays(olderThanMs: number, now?: number): Promise<number>;
-  /** Bytes the store takes on this machine: inputs, outputs and temp files (partial copies and renders). */
+  /** Bytes the store takes: everything under its root (inputs, outputs, temp files, the bots' session files…). */
   usageBytes(): Promise<number>;
 }
 
@@ -157,9 +157,8 @@ export class LocalStorage implements Storage {
 
   async usageBytes(): Promise<number> {
     let total = 0;
-    for (const area of ['inputs', 'outputs', 'tmp'] as const) {
-      for (const file of await walk(path.join(this.root, area))) total += (await statOrNull(file))?.size ?? 0;
-    }
+    // Four levels: area/shard/file, and bot-sessions/<session>/file.
+    for (const file of await walk(this.root, 4)) total += (await statOrNull(file))?.size ?? 0;
     return total;
   }
 
