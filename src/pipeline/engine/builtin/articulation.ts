@@ -174,4 +174,3 @@ export function stepArticulation(state: ArticulationState, features: MelFeatures
 function clamp(x: number, lo: number, hi: number): number {
   return x < lo ? lo : x > hi ? hi : x;
 }
-

@@ -50,7 +50,7 @@ export interface FieldParams {
   spread: number;
   /** Half-width of the opening, after the sideways stretch moved the corners. */
   lensHalf: number;
-  /** Exponent of the opening's height profile: small for a flat slit (spread), larger for a rounder, pinched one. */
+  /** Exponent of the opening's height profile: 0.75 neutral, 0.5 an ellipse (rounded), 0.25 a slit (spread). */
   lensPower: number;
   bendB: number;
   bendC: number;
