@@ -48,13 +48,16 @@ export interface SoakReport {
   delivered: number;
   duplicated: number;
   lost: number;
-  firstReplyMs: { p50: number; p95: number; max: number; samples: number };
+  firstReplyMs: { p50: number; p95: number; max: number; samples: number; byPlatform: Record<string, { p50: number; p95: number }> };
   peakRssMb: Record<string, number>;
-  rssFirstVsLastMb: { first: number; last: number; windowMinutes: number } | null;
+  /** Mean RSS per process in the first and the last window (10 min, or half of a shorter run). */
+  rssFirstVsLastMb: { windowMinutes: number; byProcess: Record<string, { first: number; last: number }> } | null;
   redis: { usedMemoryMb: number; peakMemoryMb: number };
   tempFilesLeft: number;
   /** The first few, relative to the soak's directory. */
   tempFilesLeftNames: string[];
+  /** Audio files of open bot sessions, kept on purpose until the session idles out. */
+  sessionFilesKept: number;
   chaos: string[];
   seconds: number;
 }
@@ -249,20 +252,19 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const submitted = () => runs.length * options.clipsPerUser;
     let stopSampling = false;
     const peaks: Record<string, number> = {};
-    const rssSeries: { at: number; totalKb: number }[] = [];
+    const rssSeries: { at: number; kb: Record<string, number> }[] = [];
     const sampler = (async () => {
       while (!stopSampling) {
         const s = sampleProcesses(process.pid, workerPids);
         for (const [k, v] of Object.entries(s)) peaks[k] = Math.max(peaks[k] ?? 0, v);
-        rssSeries.push({ at: Date.now(), totalKb: (s.bots ?? 0) + (s.worker ?? 0) + (s['redis-server'] ?? 0) });
+        rssSeries.push({ at: Date.now(), kb: s });
         await new Promise((r) => setTimeout(r, 1_000));
       }
     })();
 
-    const telegramUser = async (u: number) => {
+    const telegramUser = async (u: number, audio: string) => {
       const user: TelegramUser = { id: 500_000 + u, first_name: `U${u}` };
       const chat: FakeChat = { id: user.id, type: 'private' };
-      const audio = audioFor();
       const sentAt = Date.now();
       const run: UserRun = {
         platform: 'telegram',
@@ -283,9 +285,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     };
 
     const interactions: { rec: InteractionRecord; run: UserRun }[] = [];
-    const discordUser = async (u: number) => {
+    const discordUser = async (u: number, audio: string) => {
       const user: DiscordUser = { id: snowflake(), username: `user${u}` };
-      const attachments: Record<string, Awaited<ReturnType<FakeDiscord['attachment']>>> = { audio: await discord.attachment(audioFor()) };
+      const attachments: Record<string, Awaited<ReturnType<FakeDiscord['attachment']>>> = { audio: await discord.attachment(audio) };
       for (const [i, file] of templates.entries()) attachments[i === 0 ? 'video' : `video${i + 1}`] = await discord.attachment(file);
       const sentAt = Date.now();
       const rec = discord.slash({ user, name: 'lipsync', attachments });
@@ -326,8 +328,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     // ---- waves of users ----
     let u = 0;
     do {
+      // Made first: ffmpeg runs synchronously and would stall the bots (same process) while users are being timed.
+      const audios = Array.from({ length: options.users }, audioFor);
       const wave: Promise<void>[] = [];
-      for (let i = 0; i < options.users; i++, u++) wave.push(i % 2 === 0 ? telegramUser(u) : discordUser(u));
+      for (let i = 0; i < options.users; i++, u++) wave.push(i % 2 === 0 ? telegramUser(u, audios[i]!) : discordUser(u, audios[i]!));
       await Promise.all(wave);
       say(`wave submitted: ${runs.length} users, ${submitted()} clips, ${delivered()} delivered so far`);
       await until('every clip delivered', () => delivered() >= submitted(), options.stallMs, delivered);
@@ -352,15 +356,19 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const num = (k: string) => Number(new RegExp(`${k}:(\\d+)`).exec(info)?.[1] ?? 0) / 1024 / 1024;
     const allDeliveries = runs.flatMap((r) => r.deliveries());
     const unique = delivered();
-    const replies = runs.filter((r) => r.firstReplyAt !== null).map((r) => r.firstReplyAt! - r.sentAt).sort((a, b) => a - b);
+    const replyTimes = (platform?: UserRun['platform']) =>
+      runs.filter((r) => r.firstReplyAt !== null && (platform === undefined || r.platform === platform)).map((r) => r.firstReplyAt! - r.sentAt).sort((a, b) => a - b);
+    const replies = replyTimes();
+    const byPlatform = Object.fromEntries((['telegram', 'discord'] as const).map((p) => [p, { p50: percentile(replyTimes(p), 50), p95: percentile(replyTimes(p), 95) }]));
     let rssFirstVsLastMb: SoakReport['rssFirstVsLastMb'] = null;
     if (rssSeries.length > 4) {
       const spanMin = (rssSeries.at(-1)!.at - rssSeries[0]!.at) / 60_000;
-      const windowMinutes = Math.min(10, spanMin / 5);
-      const mean = (xs: typeof rssSeries) => xs.reduce((s, x) => s + x.totalKb, 0) / Math.max(1, xs.length) / 1024;
+      const windowMinutes = Math.min(10, spanMin / 2);
+      const firstWindow = rssSeries.filter((x) => x.at <= rssSeries[0]!.at + windowMinutes * 60_000);
+      const lastWindow = rssSeries.filter((x) => x.at >= rssSeries.at(-1)!.at - windowMinutes * 60_000);
+      const mean = (xs: typeof rssSeries, role: string) => Math.round(xs.reduce((s, x) => s + (x.kb[role] ?? 0), 0) / Math.max(1, xs.length) / 1024);
       rssFirstVsLastMb = {
-        first: Math.round(mean(rssSeries.filter((x) => x.at <= rssSeries[0]!.at + windowMinutes * 60_000))),
-        last: Math.round(mean(rssSeries.filter((x) => x.at >= rssSeries.at(-1)!.at - windowMinutes * 60_000))),
+        byProcess: Object.fromEntries(['bots', 'worker', 'render', 'redis-server'].map((role) => [role, { first: mean(firstWindow, role), last: mean(lastWindow, role) }])),
         windowMinutes: Math.round(windowMinutes * 10) / 10,
       };
     }
@@ -369,18 +377,22 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     for (const c of cleanups.splice(1).reverse()) await c();
     const filesIn = (d: string): string[] =>
       readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesIn(path.join(d, e.name)) : [path.relative(dir, path.join(d, e.name))]));
-    const leftovers = Object.values(tempDirs).flatMap(filesIn);
+    // A Telegram session keeps its audio for the user's next batch (BOT_SESSION_IDLE_MINUTES; swept at start): not a leak.
+    const all = Object.values(tempDirs).flatMap(filesIn);
+    const sessionFiles = all.filter((f) => f.includes(`${path.sep}sessions${path.sep}`));
+    const leftovers = all.filter((f) => !sessionFiles.includes(f));
     const report: SoakReport = {
       submitted: submitted(),
       delivered: unique,
       duplicated: allDeliveries.length - unique,
       lost: submitted() - unique,
-      firstReplyMs: { p50: percentile(replies, 50), p95: percentile(replies, 95), max: replies.at(-1) ?? 0, samples: replies.length },
+      firstReplyMs: { p50: percentile(replies, 50), p95: percentile(replies, 95), max: replies.at(-1) ?? 0, samples: replies.length, byPlatform },
       peakRssMb: Object.fromEntries(Object.entries(peaks).map(([k, v]) => [k, Math.round(v / 1024)])),
       rssFirstVsLastMb,
       redis: { usedMemoryMb: Math.round(num('used_memory') * 10) / 10, peakMemoryMb: Math.round(num('used_memory_peak') * 10) / 10 },
       tempFilesLeft: leftovers.length,
       tempFilesLeftNames: leftovers.slice(0, 10),
+      sessionFilesKept: sessionFiles.length,
       chaos,
       seconds: Math.round((Date.now() - started) / 1000),
     };
@@ -393,11 +405,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
 export function formatSoakReport(r: SoakReport): string {
   return [
     `clips: ${r.submitted} submitted, ${r.delivered} delivered, ${r.duplicated} duplicated, ${r.lost} lost`,
-    `first reply: p50 ${r.firstReplyMs.p50} ms, p95 ${r.firstReplyMs.p95} ms, max ${r.firstReplyMs.max} ms (${r.firstReplyMs.samples} users)`,
+    `first reply: p50 ${r.firstReplyMs.p50} ms, p95 ${r.firstReplyMs.p95} ms, max ${r.firstReplyMs.max} ms (${r.firstReplyMs.samples} users; ${Object.entries(r.firstReplyMs.byPlatform).map(([k, v]) => `${k} p50 ${v.p50} / p95 ${v.p95}`).join(', ')})`,
     `peak RSS (MB): ${Object.entries(r.peakRssMb).map(([k, v]) => `${k} ${v}`).join(', ')}`,
-    r.rssFirstVsLastMb ? `RSS bots+worker+redis, first vs last ${r.rssFirstVsLastMb.windowMinutes} min: ${r.rssFirstVsLastMb.first} → ${r.rssFirstVsLastMb.last} MB` : 'RSS trend: run too short',
+    r.rssFirstVsLastMb
+      ? `mean RSS (MB), first vs last ${r.rssFirstVsLastMb.windowMinutes} min: ${Object.entries(r.rssFirstVsLastMb.byProcess).map(([k, v]) => `${k} ${v.first} → ${v.last}`).join(', ')}`
+      : 'RSS trend: run too short',
     `redis memory: ${r.redis.usedMemoryMb} MB used, ${r.redis.peakMemoryMb} MB peak`,
-    `temp files left: ${r.tempFilesLeft}${r.tempFilesLeft ? ` (${r.tempFilesLeftNames.join(', ')})` : ''}`,
+    `temp files left: ${r.tempFilesLeft}${r.tempFilesLeft ? ` (${r.tempFilesLeftNames.join(', ')})` : ''}; session audio kept for reuse: ${r.sessionFilesKept}`,
     `chaos: ${r.chaos.join('; ') || 'none'}`,
     `took ${r.seconds} s`,
   ].join('\n');
