@@ -71,6 +71,11 @@ export interface BotServiceContext {
   queueConfig: QueueConfig;
   redisUrl(): string | undefined;
   log: Logger;
+  /**
+   * A bot that cannot go on (Telegram polling stopped by 401/409, Discord's gateway closed for good) calls this
+   * once; `lipsync start` stops everything and exits non-zero so the service manager sees it.
+   */
+  onFatal?: (err: Error) => void;
 }
 
 /** A chat adapter's bot, as far as running it as a service goes. */

@@ -8,6 +8,7 @@ import { registerCommands } from './commands.js';
 import { EphemeralScope } from './ephemeral.js';
 import { translateError } from './errors.js';
 import { handleInteraction, type InteractionDeps } from './interactions.js';
+import { forgetLiveness, reportLiveness } from '../../web/liveness.js';
 import { noMentions } from './markdown.js';
 import { handleMessage } from './messages.js';
 import { DiscordPlatform } from './platform.js';
@@ -17,6 +18,8 @@ import { discordWords } from './wording.js';
 /** What the core needs, minus what the adapter supplies itself (the platform port, allow-list, command spelling). */
 export interface DiscordBotDeps extends Omit<ConversationDeps, 'platform' | 'isAllowed' | 'command' | 'historyLimit'> {
   settings: DiscordSettings;
+  /** The gateway closed for good (bad token, disallowed intents): see BotServiceContext.onFatal. */
+  onFatal?: (err: Error) => void;
 }
 
 /** Discord's largest upload (boosted servers); the per-channel limit is checked when sending. */
@@ -42,6 +45,7 @@ export class DiscordBot {
   readonly uploads: UploadLimits;
   private readonly conversations = new Set<string>();
   private readonly pending = new Set<Promise<void>>();
+  private stopping = false;
   /** Set while logging in with the Message Content intent: a 4014 then means "fall back", not "give up". */
   private tryingMessageContent = false;
   private readonly interactionDeps: InteractionDeps;
@@ -107,6 +111,7 @@ export class DiscordBot {
       this.track(handleMessage({ core: this.core, access: interactionDeps.access, botUserId: () => this.client.user?.id, conversations: this.conversations, log: deps.log }, m)),
     );
     this.client.on(Events.Error, (err) => deps.log.error({ err: translateError(err, s.token) }, 'discord client error'));
+    this.watchGateway();
   }
 
   /** Checks the intents, registers the commands (when asked), logs in, then resumes running batches. */
@@ -121,6 +126,8 @@ export class DiscordBot {
       }
       await this.login();
     } catch (err) {
+      // A failed start is reported by start() itself, not as a fatal gateway loss.
+      this.stopping = true;
       await this.client.destroy().catch(() => undefined);
       if (err instanceof ConfigError) throw err;
       throw translateError(err, s.token);
@@ -130,6 +137,8 @@ export class DiscordBot {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
+    forgetLiveness('discord');
     await Promise.allSettled([...this.pending]);
     await this.core.stop();
     await this.client.destroy();
@@ -143,6 +152,24 @@ export class DiscordBot {
   private track(p: Promise<void>): void {
     this.pending.add(p);
     void p.finally(() => this.pending.delete(p));
+  }
+
+  /**
+   * Gateway state for /healthz. discord.js reconnects by itself (reported as not ok meanwhile); ShardDisconnect
+   * means it gave up (authentication failed, intents refused…), and a bot that no longer hears anything is fatal.
+   */
+  private watchGateway(): void {
+    const { log } = this.deps;
+    this.client.on(Events.ClientReady, () => reportLiveness('discord', true, 'connected'));
+    this.client.on(Events.ShardResume, () => reportLiveness('discord', true, 'connected'));
+    this.client.on(Events.ShardReconnecting, () => reportLiveness('discord', false, 'reconnecting'));
+    this.client.on(Events.ShardDisconnect, (event) => {
+      if (this.stopping || (this.tryingMessageContent && event.code === GatewayCloseCodes.DisallowedIntents)) return;
+      const err = new Error(`Discord gateway closed for good (code ${event.code})`);
+      reportLiveness('discord', false, err.message);
+      log.error({ err }, 'discord gateway closed; the bot cannot go on');
+      this.deps.onFatal?.(err);
+    });
   }
 
   /** Logs in; when the gateway refuses the Message Content intent (close code 4014), again in slash-command mode. */

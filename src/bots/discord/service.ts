@@ -41,6 +41,7 @@ export function createDiscordService(ctx: BotServiceContext, options: DiscordSer
         sessionIdleMs: bots.sessionIdleMs,
         commandRate: bots.commandRate,
         log,
+        ...(ctx.onFatal ? { onFatal: ctx.onFatal } : {}),
         ...(options.positionRefreshMs !== undefined ? { positionRefreshMs: options.positionRefreshMs } : {}),
       }),
   );

@@ -9,7 +9,9 @@ import { ConversationCore, type ConversationDeps } from '../core/conversation.js
 import { commandNames, type ChatContext, type IncomingFile } from '../core/incoming.js';
 import type { EditRates, PlatformLimits } from '../core/platform.js';
 import { words } from '../core/wording.js';
+import { forgetLiveness, reportLiveness } from '../../web/liveness.js';
 import { AlbumCollector } from './albums.js';
+import { translateError } from './errors.js';
 import { downloadTelegramFile } from './files.js';
 import { TelegramPlatform } from './platform.js';
 import { addressOf, captionOf, contextOf, fileOf, mediaGroupOf, parseCommand, wantsAudio } from './translate.js';
@@ -23,6 +25,8 @@ export interface TelegramBotOptions extends Omit<ConversationDeps, 'platform' | 
   clock?: Clock;
   /** Quiet time that closes an album (its items arrive as separate updates). */
   albumQuietMs?: number;
+  /** Polling stopped for good (401 revoked token, 409 another copy polling): see BotServiceContext.onFatal. */
+  onFatal?: (err: Error) => void;
 }
 
 /** Telegram's limits: about 30 messages/s per bot, 20 per minute in a group (negative ids), about 1/s in a private chat. */
@@ -60,6 +64,7 @@ export class TelegramBot {
   private readonly albums: AlbumCollector<{ ctx: ChatContext; file: IncomingFile; asAudio: boolean }>;
   private readonly inflight = new Set<Promise<void>>();
   private running: Promise<void> | null = null;
+  private stopping = false;
   private readonly log: Logger;
 
   constructor(private readonly options: TelegramBotOptions) {
@@ -144,13 +149,20 @@ export class TelegramBot {
       });
       const server = this.webhookServer();
       if (server && !server.listening) await once(server, 'listening');
+      reportLiveness('telegram', true, 'webhook');
       this.log.info({ bot: this.bot.botInfo.username, mode: 'webhook', listen: this.webhookAddress() }, 'telegram bot started');
       return;
     }
-    // launch() only returns when polling stops: keep the promise to await in stop().
+    // launch() only returns when polling stops: keep the promise to await in stop(). telegraf retries network
+    // errors, 429 and 5xx itself; what ends the loop (401, 409 Conflict) will not heal by waiting.
     this.running = this.bot.launch({ allowedUpdates }).catch((err: unknown) => {
-      this.log.error({ err }, 'telegram polling stopped with an error');
+      if (this.stopping) return;
+      const failure = translateError(err, s.token);
+      reportLiveness('telegram', false, `polling stopped: ${failure.message}`);
+      this.log.error({ err: failure }, 'telegram polling stopped with an error');
+      this.options.onFatal?.(failure);
     });
+    reportLiveness('telegram', true, 'polling');
     this.log.info({ bot: this.bot.botInfo.username, mode: 'polling' }, 'telegram bot started');
   }
 
@@ -166,6 +178,8 @@ export class TelegramBot {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
+    forgetLiveness('telegram');
     try {
       this.bot.stop('shutdown');
     } catch {

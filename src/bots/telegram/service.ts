@@ -50,6 +50,7 @@ export function createTelegramService(ctx: BotServiceContext, options: TelegramS
       sessionIdleMs: bots.sessionIdleMs,
       commandRate: bots.commandRate,
       log,
+      ...(ctx.onFatal ? { onFatal: ctx.onFatal } : {}),
       ...(options.positionRefreshMs !== undefined ? { positionRefreshMs: options.positionRefreshMs } : {}),
       ...(options.albumQuietMs !== undefined ? { albumQuietMs: options.albumQuietMs } : {}),
     }),

@@ -19,6 +19,8 @@ export interface StartContext {
   /** The Redis URL in use once the redis service has started (also exported as REDIS_URL for in-process services). */
   redisUrl(): string | undefined;
   log: Logger;
+  /** A service that cannot go on (a bot whose polling or gateway died for good): stop everything, exit non-zero. */
+  onFatal(err: Error): void;
 }
 
 /** A service of `lipsync start`, or null when it is not configured (e.g. a bot without a token). */
@@ -56,7 +58,7 @@ function redisService(config: QueueConfig, log: Logger, onUrl: (url: string) => 
 }
 
 /** `lipsync start`: Redis (found or launched), then every configured service, in one process tree. */
-export async function runStart(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function runStart(env: NodeJS.ProcessEnv = process.env, exit: (code: number) => void = (code) => process.exit(code)): Promise<void> {
   const log = logger();
   const queueConfig = loadQueueConfig(env);
   if (!env.LINK_SECRET?.trim() && !flag.safeParse(env.WEB_DEV).data && env.NODE_ENV !== 'development') {
@@ -71,12 +73,23 @@ export async function runStart(env: NodeJS.ProcessEnv = process.env): Promise<vo
   // Loaded before Redis starts so a bad LINK_SECRET fails at once.
   const webConfig = loadWebConfig(env);
   let url = queueConfig.redis.url;
-  const ctx: StartContext = { queueConfig, webConfig, redisUrl: () => url, log };
+  const group = new ServiceGroup(log);
+  // A fatal service failure stops everything and exits 1, so systemd or Docker restarts the whole thing.
+  let fatal = false;
+  const onFatal = (err: Error) => {
+    if (fatal) return;
+    fatal = true;
+    log.fatal({ err }, 'a service cannot go on: stopping everything (exit code 1) for the service manager to restart');
+    void group
+      .stop()
+      .catch((e: unknown) => log.error({ err: e }, 'shutdown failed'))
+      .finally(() => exit(1));
+  };
+  const ctx: StartContext = { queueConfig, webConfig, redisUrl: () => url, log, onFatal };
   const redis = redisService(queueConfig, log, (u) => {
     url = u;
     env.REDIS_URL = u;
   });
-  const group = new ServiceGroup(log);
   stopOnSignals(() => group.stop(), log);
   // Factories run after Redis is up, so they see its URL.
   await group.start([redis]);
