@@ -2,7 +2,9 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { WebSocket } from 'ws';
 import { plainText } from '../../../src/bots/discord/markdown.js';
+import { livenessReport } from '../../../src/web/liveness.js';
 import type { FakeMessage } from '../../support/fakeDiscord.js';
 import { makeMovingTemplate, SPEECH } from '../../support/media.js';
 import { TEST_REDIS_URL } from '../../support/redis.js';
@@ -101,3 +103,26 @@ describe('discord bot hardening', () => {
 async function makeFace(w: DiscordWorld): Promise<string> {
   return makeMovingTemplate(path.join(w.tempDir, 'face.mp4'), { seconds: 1, fps: 10, size: 160 });
 }
+
+describe('discord gateway liveness', () => {
+  let w: DiscordWorld | undefined;
+  afterEach(async () => {
+    await w?.close();
+    w = undefined;
+  });
+
+  it('connected → /healthz ok; closed for good (4004 authentication failed) → not ok and onFatal', { timeout: 3 * WAIT_MS }, async () => {
+    w = await DiscordWorld.create('fatal');
+    let onFatal!: (err: Error) => void;
+    const fatal = new Promise<Error>((resolve) => (onFatal = resolve));
+    await w.startBot({}, onFatal);
+    expect(livenessReport().discord).toMatchObject({ ok: true, state: 'connected' });
+    // The token was reset in the Developer Portal: Discord closes the gateway with 4004.
+    for (const ws of (w.discord as unknown as { sockets: Set<WebSocket> }).sockets) ws.close(4004, 'Authentication failed.');
+    const err = await fatal;
+    expect(err.message).toMatch(/4004/);
+    expect(livenessReport().discord).toMatchObject({ ok: false });
+    await w.bot!.stop();
+    expect(livenessReport().discord).toBeUndefined();
+  });
+});

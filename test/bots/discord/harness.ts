@@ -67,7 +67,7 @@ export class DiscordWorld {
     return { clipUrl: (_b, clipId) => signer.clipUrl(clipId), batchUrl: (b) => signer.batchUrl(b) };
   }
 
-  async startBot(over: Partial<DiscordSettings> = {}): Promise<DiscordBot> {
+  async startBot(over: Partial<DiscordSettings> = {}, onFatal?: (err: Error) => void): Promise<DiscordBot> {
     const app = loadConfig({});
     const { ffprobe } = binaries();
     // Every log line is kept (no redaction hooks here), so tests can check that the token never reaches a log.
@@ -87,6 +87,7 @@ export class DiscordWorld {
       tempDir: this.tempDir,
       positionRefreshMs: 500,
       log,
+      ...(onFatal ? { onFatal } : {}),
     });
     this.bot = bot;
     await bot.start();
