@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { commaList, nonNegativeInt, optionalString, parseEnv, positiveInt, positiveNumber } from './env.js';
+import { loadStorageConfig, type StorageSettings } from './storage.js';
 
 /** An admin is named "platform:userId", e.g. "telegram:12345" or "discord:81234567890". */
 const adminIds = commaList(/^[a-z]+:[^:\s]+$/, '"platform:userId" entries separated by commas, e.g. telegram:12345');
@@ -96,8 +97,10 @@ export interface RetentionSettings {
 
 export interface QueueConfig {
   redis: RedisSettings;
-  /** Absolute storage root. */
+  /** Absolute root of this process's local files (local storage, the bots' session files, tmp/). */
   dataDir: string;
+  /** Where inputs and outputs live: DATA_DIR (default), another folder, or an S3-compatible bucket (STORAGE_URL). */
+  storage: StorageSettings;
   /** Namespaces every Redis key (BullMQ's and ours), so several installs can share one Redis. */
   prefix: string;
   limits: QueueLimits;
@@ -117,6 +120,7 @@ export function loadQueueConfig(env: NodeJS.ProcessEnv = process.env, cwd: strin
   return {
     redis: { url: e.REDIS_URL, embedded: e.REDIS_EMBEDDED, serverPath: e.REDIS_SERVER_PATH },
     dataDir: path.resolve(cwd, e.DATA_DIR),
+    storage: loadStorageConfig(env, path.resolve(cwd, e.DATA_DIR), cwd),
     prefix: e.QUEUE_PREFIX,
     limits: {
       maxClipsPerBatch: e.QUEUE_MAX_CLIPS_PER_BATCH,

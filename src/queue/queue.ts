@@ -14,7 +14,8 @@ import { checkBatchLimits, queueFullError } from './limits.js';
 import { etaSeconds, positionsOf } from './positions.js';
 import { releaseInputs } from './release.js';
 import { StateStore } from './state.js';
-import { LocalStorage, type Storage, type StoredInput } from './storage.js';
+import { openStorage } from './openStorage.js';
+import type { Storage, StoredInput } from './storage.js';
 import type {
   BatchState,
   ClipJobData,
@@ -66,7 +67,7 @@ export class RenderQueue {
   constructor(deps: RenderQueueDeps) {
     this.config = deps.config;
     this.redis = deps.redis;
-    this.storage = deps.storage ?? new LocalStorage(deps.config.dataDir);
+    this.storage = deps.storage ?? openStorage(deps.config.storage);
     this.probeAudio = deps.probeAudio ?? probeAudioSeconds;
     this.cacheSalt = deps.config.cacheSalt;
     this.queue = new Queue<ClipJobData, ClipJobResult>(QUEUE_NAME, {
@@ -196,7 +197,7 @@ export class RenderQueue {
       await this.storage.touchOutput(c.renderKey);
       const outcome = await this.state.finish(c.clipId, {
         status: 'done',
-        output: { key: c.renderKey, path: this.storage.outputPath(c.renderKey), bytes: stat?.bytes ?? 0, cached: true },
+        output: { key: c.renderKey, path: this.storage.outputLocation(c.renderKey), bytes: stat?.bytes ?? 0, cached: true },
       });
       if (outcome.batchFinished) await releaseInputs(this.storage, this.state, outcome.freedInputs, createdAt);
     }

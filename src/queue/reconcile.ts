@@ -66,7 +66,7 @@ export async function reconcile(
           outcome = existing
             ? await state.finish(clip.clipId, {
                 status: 'done',
-                output: { key: raw.renderKey!, path: storage.outputPath(raw.renderKey!), bytes: existing.bytes, cached: true },
+                output: { key: raw.renderKey!, path: storage.outputLocation(raw.renderKey!), bytes: existing.bytes, cached: true },
               })
             : await state.finish(clip.clipId, { status: 'failed', error: { code: 'internal', message: lostMessage } });
         }

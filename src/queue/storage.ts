@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, type Stats } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
+import { copyFile, mkdir, open, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Transform } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { HOST_TAG } from './tempSweep.js';
 
 export type StorageArea = 'inputs' | 'outputs';
@@ -19,32 +19,79 @@ export interface StoredInput {
 export interface StoredEntry {
   area: StorageArea;
   key: string;
+  /** Where it lives: a local path, or the object's s3:// URL. For logs and the CLI, never opened by anyone. */
   path: string;
   bytes: number;
   mtimeMs: number;
 }
 
+export interface StoredStat {
+  bytes: number;
+  mtimeMs: number;
+}
+
+/** An inclusive byte range, as in an HTTP Range header. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+/** A readable output: `size` is the whole object's, `stream` yields `range` (or everything). */
+export interface OutputReader {
+  stream: Readable;
+  size: number;
+  mtimeMs: number;
+}
+
+/** An input made readable on this machine for a render; `release()` removes any copy made for it. */
+export interface LocalInput {
+  path: string;
+  release(): Promise<void>;
+}
+
+/** The store did not answer (down, unreachable, throttling) after retries: the work should wait, not fail. */
+export class StorageUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StorageUnavailableError';
+  }
+}
+
 /**
  * Where inputs and outputs live. Everything is addressed by hashes we compute, so no name chosen by a user
- * ever reaches a path. The local implementation below is enough for one machine or a shared mount; a
- * multi-machine object store implements the same calls (fetching to a local cache in `inputPath`).
+ * ever reaches a path or an object key. Two implementations: LocalStorage below (one machine, or a shared mount)
+ * and S3Storage (s3Storage.ts: any S3-compatible store, so hosts share nothing but Redis and the bucket). The rest
+ * of the code does not know which one runs: a render fetches its inputs to a local folder, uploads its output,
+ * and readers (web downloads, ZIPs, bot delivery) open outputs as streams.
  */
 export interface Storage {
+  /** Human-readable location of the store (no credentials), for logs and `lipsync storage check`. */
+  readonly description: string;
+  /** Stores a local file under its content key (a no-op upload when the same bytes are already there). */
   putInput(sourcePath: string, label?: string): Promise<StoredInput>;
-  inputPath(key: string): string;
   hasInput(key: string): Promise<boolean>;
-  statInput(key: string): Promise<{ bytes: number; mtimeMs: number } | null>;
-  /** Where the render writes (atomically) the MP4 for a render key. */
-  outputPath(renderKey: string): string;
-  statOutput(renderKey: string): Promise<{ bytes: number; mtimeMs: number } | null>;
+  statInput(key: string): Promise<StoredStat | null>;
+  /** A local path of the input for a render: the stored file itself (local), or a copy downloaded into `localDir`. */
+  fetchInput(key: string, localDir: string): Promise<LocalInput>;
+  /** Stores a finished local MP4 as the output of a render key (streamed; atomic for readers). */
+  putOutput(renderKey: string, localFile: string): Promise<StoredStat>;
+  /** Opens an output for reading, optionally one byte range of it; null when it is not stored. */
+  openOutput(renderKey: string, range?: ByteRange): Promise<OutputReader | null>;
+  statOutput(renderKey: string): Promise<StoredStat | null>;
+  /** Where an output lives (local path or s3:// URL), for ClipOutput.path and the CLI. */
+  outputLocation(renderKey: string): string;
   /** Marks an output as freshly used, so retention keeps it for another TTL. */
   touchOutput(renderKey: string): Promise<void>;
   list(area: StorageArea): Promise<StoredEntry[]>;
   remove(area: StorageArea, key: string): Promise<void>;
-  /** Stray files (temp files of killed renders or copies) older than `olderThanMs`; removes them, returns bytes freed. */
+  /** Stray files (temp files of killed renders, unfinished uploads) older than `olderThanMs`; removes them, returns bytes freed. */
   sweepStrays(olderThanMs: number, now?: number): Promise<number>;
-  /** Bytes the store takes: everything under its root (inputs, outputs, temp files, the bots' session files…). */
+  /** Bytes the store takes (local: everything under its root; S3: every object under the prefix). */
   usageBytes(): Promise<number>;
+  /** A URL the client can fetch the output from directly, valid `expiresSeconds`; absent when the store has none. */
+  presignOutput?(renderKey: string, expiresSeconds: number, options?: { fileName?: string; disposition?: 'inline' | 'attachment' }): Promise<string>;
+  /** Resolves when the store answers (for /healthz); throws StorageUnavailableError otherwise. */
+  ping(): Promise<void>;
 }
 
 const inputExtensions = new Set([
@@ -78,6 +125,10 @@ export function isRenderKey(key: string): boolean {
  */
 export class LocalStorage implements Storage {
   constructor(readonly root: string) {}
+
+  get description(): string {
+    return `file://${this.root}`;
+  }
 
   private shardDir(area: StorageArea, key: string): string {
     return path.join(this.root, area, key.slice(0, 2));
@@ -119,9 +170,67 @@ export class LocalStorage implements Storage {
     return (await statOrNull(this.inputPath(key))) !== null;
   }
 
-  async statInput(key: string): Promise<{ bytes: number; mtimeMs: number } | null> {
+  async statInput(key: string): Promise<StoredStat | null> {
     const s = await statOrNull(this.inputPath(key));
     return s ? { bytes: s.size, mtimeMs: s.mtimeMs } : null;
+  }
+
+  /** The stored file itself: no copy, nothing to release. */
+  async fetchInput(key: string): Promise<LocalInput> {
+    const file = this.inputPath(key);
+    if (!(await statOrNull(file))) throw new Error(`input not stored: ${key}`);
+    return { path: file, release: async () => undefined };
+  }
+
+  /** Moves the render's file into place (a copy through tmp/ when it sits on another filesystem). */
+  async putOutput(renderKey: string, localFile: string): Promise<StoredStat> {
+    const dest = this.outputPath(renderKey);
+    await mkdir(path.dirname(dest), { recursive: true });
+    try {
+      await rename(localFile, dest);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+      const tmpDir = path.join(this.root, 'tmp');
+      await mkdir(tmpDir, { recursive: true });
+      const tmp = path.join(tmpDir, `in-${HOST_TAG}-${process.pid}-${randomBytes(8).toString('hex')}`);
+      try {
+        await copyFile(localFile, tmp);
+        await rename(tmp, dest);
+      } finally {
+        await rm(tmp, { force: true });
+      }
+    }
+    const s = await stat(dest);
+    return { bytes: s.size, mtimeMs: s.mtimeMs };
+  }
+
+  async openOutput(renderKey: string, range?: ByteRange): Promise<OutputReader | null> {
+    let file: string;
+    try {
+      file = this.outputPath(renderKey);
+    } catch {
+      return null;
+    }
+    const fh = await open(file, 'r').catch(() => null);
+    if (!fh) return null;
+    try {
+      const st = await fh.stat();
+      if (!st.isFile()) throw new Error('not a file');
+      // The stream owns the descriptor from here (autoClose), so a file removed meanwhile still reads whole.
+      const stream = fh.createReadStream(range ? { start: range.start, end: range.end } : {});
+      return { stream, size: st.size, mtimeMs: st.mtimeMs };
+    } catch {
+      await fh.close().catch(() => undefined);
+      return null;
+    }
+  }
+
+  outputLocation(renderKey: string): string {
+    return this.outputPath(renderKey);
+  }
+
+  async ping(): Promise<void> {
+    await mkdir(this.root, { recursive: true });
   }
 
   outputPath(renderKey: string): string {
@@ -129,7 +238,7 @@ export class LocalStorage implements Storage {
     return path.join(this.shardDir('outputs', renderKey), `${renderKey}.mp4`);
   }
 
-  async statOutput(renderKey: string): Promise<{ bytes: number; mtimeMs: number } | null> {
+  async statOutput(renderKey: string): Promise<StoredStat | null> {
     const s = await statOrNull(this.outputPath(renderKey));
     return s ? { bytes: s.size, mtimeMs: s.mtimeMs } : null;
   }

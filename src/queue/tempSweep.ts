@@ -21,6 +21,8 @@ export const HOST_TAG = createHash('sha256').update(os.hostname()).digest('hex')
 export const renderTempPatterns: readonly TempPattern[] = [
   /^lipsync-spill-(?<pid>\d+)-[A-Za-z0-9]{6}$/,
   /^lipsync-(?<pid>\d+)-[0-9a-f]{12}\.sock$/,
+  // A worker's folder for one clip's fetched inputs and its output before the upload (worker.ts).
+  /^lipsync-work-(?<pid>\d+)-[A-Za-z0-9]{6}$/,
   // Spills named before they carried a pid: by age only.
   /^lipsync-spill-[A-Za-z0-9]{6}$/,
 ];

@@ -1,7 +1,7 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Queue, QueueEvents, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
+import { DelayedError, Queue, QueueEvents, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { QueueConfig } from '../config/queue.js';
 import { CancelledError, InputError } from '../errors.js';
@@ -14,7 +14,8 @@ import { finishedTtlSeconds } from './queue.js';
 import { releaseInputs } from './release.js';
 import type { RenderFn } from './renderProtocol.js';
 import { StateStore, type Ending } from './state.js';
-import { LocalStorage, type Storage } from './storage.js';
+import { openStorage } from './openStorage.js';
+import { StorageUnavailableError, type LocalInput, type Storage } from './storage.js';
 import { PROGRESS_INTERVAL_MS, Throttle } from './throttle.js';
 import type { ClipJobData, ClipJobResult } from './types.js';
 
@@ -25,6 +26,8 @@ export interface WorkerDeps {
   /** renderClip, usually through createChildRenderer() so rendering stays off this event loop. */
   render: RenderFn;
   storage?: Storage;
+  /** Where this worker keeps a clip's local files (inputs fetched from the store, the output before its upload). */
+  workDir?: string;
   log: Logger;
 }
 
@@ -49,17 +52,22 @@ interface Current {
 const internalFailure = 'Something went wrong on our side while rendering this clip. Please try again later.';
 const inputsGone = 'The files for this clip are no longer stored. Please send them again.';
 const timedOut = 'This clip took far longer to render than its length allows, so it was stopped. Please try a shorter audio or template.';
+/** A clip that finds the object store down waits this long (at least) before a worker tries it again. */
+const STORE_WAIT_MIN_MS = 1_000;
 /** How many waiting clips get a fresh `queued(position)` event when the line moves. */
 const ANNOUNCE_AHEAD = 50;
 
 export async function startWorker(deps: WorkerDeps): Promise<WorkerHandle> {
   const { redis, config, render, log } = deps;
-  const storage = deps.storage ?? new LocalStorage(config.dataDir);
+  const storage = deps.storage ?? openStorage(config.storage);
+  const storeWaitMs = Math.max(STORE_WAIT_MIN_MS, config.worker.backoffMs);
   const state = new StateStore(redis, config.prefix, config.eventsMaxLen, finishedTtlSeconds(config));
   const queue = new Queue<ClipJobData, ClipJobResult>(QUEUE_NAME, { connection: redis, prefix: config.prefix });
   let current: Current | null = null;
   /** Set once the shutdown grace period is over: a clip that starts after that is requeued at once. */
   let graceOver = false;
+  // Named like the render's other temp entries (tempSweep.ts) so a SIGKILLed worker's folder is swept.
+  const workDir = await mkdtemp(path.join(deps.workDir ?? os.tmpdir(), `lipsync-work-${process.pid}-`));
 
   // Cross-process cancel: queue.cancel() publishes the clip id; a 1 s poll of the flag covers lost messages.
   const subscriber = redis.duplicate();
@@ -128,7 +136,7 @@ export async function startWorker(deps: WorkerDeps): Promise<WorkerHandle> {
       const existing = await storage.statOutput(data.renderKey);
       if (existing) {
         await storage.touchOutput(data.renderKey);
-        await end(data, { status: 'done', output: { key: data.renderKey, path: storage.outputPath(data.renderKey), bytes: existing.bytes, cached: true } });
+        await end(data, { status: 'done', output: { key: data.renderKey, path: storage.outputLocation(data.renderKey), bytes: existing.bytes, cached: true } });
         return { status: 'done' };
       }
       if (!(await storage.hasInput(data.audioKey)) || !(await storage.hasInput(data.templateKey))) {
@@ -136,8 +144,8 @@ export async function startWorker(deps: WorkerDeps): Promise<WorkerHandle> {
         throw new UnrecoverableError(inputsGone);
       }
 
-      const outputPath = storage.outputPath(data.renderKey);
-      await mkdir(path.dirname(outputPath), { recursive: true });
+      // The output is rendered here, then stored; the name stays the same across attempts in this process.
+      const outputPath = path.join(workDir, `${data.renderKey}.mp4`);
       const throttle = new Throttle(PROGRESS_INTERVAL_MS);
       // However its files describe themselves, a clip gets a wall-clock budget from its decoded length.
       const timeLimit = new ClipTimeLimit(config.worker.clipTimeout, () => me.abort('timeout'));
@@ -157,12 +165,18 @@ export async function startWorker(deps: WorkerDeps): Promise<WorkerHandle> {
       if (graceOver) me.abort('shutdown');
       const t0 = Date.now();
       let result: Awaited<ReturnType<typeof render>>;
-      log.info({ clipId: data.clipId, attempt: job.attemptsMade + 1 }, 'rendering clip');
+      let stored: Awaited<ReturnType<Storage['putOutput']>>;
+      const fetched: LocalInput[] = [];
       try {
+        const audio = await storage.fetchInput(data.audioKey, workDir);
+        fetched.push(audio);
+        const template = await storage.fetchInput(data.templateKey, workDir);
+        fetched.push(template);
+        log.info({ clipId: data.clipId, attempt: job.attemptsMade + 1 }, 'rendering clip');
         result = await render(
           {
-            audioPath: storage.inputPath(data.audioKey),
-            templatePath: storage.inputPath(data.templateKey),
+            audioPath: audio.path,
+            templatePath: template.path,
             outputPath,
             audioLabel: data.audioLabel,
             templateLabel: data.templateLabel,
@@ -171,17 +185,30 @@ export async function startWorker(deps: WorkerDeps): Promise<WorkerHandle> {
           onProgress,
           ac.signal,
         );
+        clearInterval(poll);
+        stored = await storage.putOutput(data.renderKey, outputPath);
       } finally {
         clearInterval(poll);
         timeLimit.stop();
+        for (const f of fetched) await f.release().catch(() => undefined);
+        await rm(outputPath, { force: true }).catch(() => undefined);
       }
       await state.recordRenderSeconds((Date.now() - t0) / 1000);
-      const stat = await storage.statOutput(data.renderKey);
-      await end(data, { status: 'done', output: { key: data.renderKey, path: outputPath, bytes: stat?.bytes ?? 0, cached: false, preview: result.preview } });
+      await end(data, {
+        status: 'done',
+        output: { key: data.renderKey, path: storage.outputLocation(data.renderKey), bytes: stored.bytes, cached: false, preview: result.preview },
+      });
       log.info({ clipId: data.clipId, seconds: (Date.now() - t0) / 1000 }, 'clip done');
       return { status: 'done' };
     } catch (err) {
       if (err instanceof UnrecoverableError) throw err;
+      if (err instanceof StorageUnavailableError && !ac.signal.aborted) {
+        // The store is down: the clip waits (not a failed attempt) and is tried again after a pause.
+        await state.requeue(data.clipId);
+        await job.moveToDelayed(Date.now() + storeWaitMs, token);
+        log.warn({ clipId: data.clipId, err: err.message, retryInMs: storeWaitMs }, 'object store unavailable: clip delayed');
+        throw new DelayedError();
+      }
       if (err instanceof CancelledError || ac.signal.aborted) {
         const cancelledBy = await state.cancelRequested(data.clipId);
         if (reason === 'shutdown' && cancelledBy === null) {
@@ -276,6 +303,7 @@ export async function startWorker(deps: WorkerDeps): Promise<WorkerHandle> {
         }
         await queueEvents.close();
         await queue.close();
+        await rm(workDir, { recursive: true, force: true }).catch(() => undefined);
         eventsConnection.disconnect();
         subscriber.disconnect();
         log.info('worker stopped');

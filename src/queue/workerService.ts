@@ -14,7 +14,7 @@ import { startReconciler } from './reconcile.js';
 import { startRetention } from './retention.js';
 import { renderTempPatterns, startTempSweeper, storageTempPatterns } from './tempSweep.js';
 import { StateStore } from './state.js';
-import { LocalStorage } from './storage.js';
+import { openStorage } from './openStorage.js';
 import { startWorker, type WorkerHandle } from './worker.js';
 import { finishedTtlSeconds } from './queue.js';
 import type { Service } from './services.js';
@@ -62,7 +62,7 @@ export function workerService(config: QueueConfig, redisUrl: () => string | unde
         throw new ConfigError(`Cannot reach Redis at ${url ?? 'redis://127.0.0.1:6379'}. ${installHint}`);
       }
       await warnIfEvicting(redis, log);
-      const storage = new LocalStorage(config.dataDir);
+      const storage = openStorage(config.storage);
       sweeper = startTempSweeper(
         [
           { dir: renderTempDir(log), patterns: renderTempPatterns },
@@ -71,7 +71,8 @@ export function workerService(config: QueueConfig, redisUrl: () => string | unde
         { intervalMs: TEMP_SWEEP_INTERVAL_MS, maxAgeMs: TEMP_MAX_AGE_MS, log },
       );
       renderer = createChildRenderer({ log });
-      handle = await startWorker({ redis, config, render: renderer.render, storage, log });
+      handle = await startWorker({ redis, config, render: renderer.render, storage, workDir: renderTempDir(log), log });
+      log.info({ storage: storage.description }, 'storage');
       const state = new StateStore(redis, config.prefix, config.eventsMaxLen, finishedTtlSeconds(config));
       retention = startRetention(
         storage,

@@ -10,6 +10,8 @@ export interface WebContext {
   config: WebConfig;
   source: BatchSource;
   storage: Storage;
+  /** Redirect clip downloads to a presigned URL of the store (expiring no later than the link). */
+  presign?: boolean;
   links: LinkSigner;
   metrics: WebMetrics;
   health: HealthProbe;

@@ -2,7 +2,7 @@ import type { StatsFs } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
-import type { RenderQueue } from '../queue/index.js';
+import type { RenderQueue, Storage } from '../queue/index.js';
 import { livenessReport, type LivenessState } from './liveness.js';
 
 export interface HealthReport {
@@ -14,6 +14,8 @@ export interface HealthReport {
   redis: { ok: boolean; latencyMs: number | null; error?: string };
   worker: { count: number; heartbeatAgeSeconds: number | null; stale: boolean };
   disk: { path: string; freeBytes: number | null; totalBytes: number | null; low: boolean };
+  /** The store of inputs and outputs (absent when the probe was given none). Down: clips wait, downloads fail. */
+  storage?: { ok: boolean; location: string; latencyMs: number | null; error?: string };
   /** Chat bots running in this process (Telegram polling, Discord gateway), by platform. */
   bots: Record<string, LivenessState>;
   uptimeSeconds: number;
@@ -27,6 +29,7 @@ export interface HealthDeps {
   redis: Redis;
   queue: RenderQueue;
   dataDir: string;
+  storage?: Storage;
   minFreeDiskBytes: number;
   workerStaleSeconds: number;
   timeoutMs?: number;
@@ -75,10 +78,20 @@ export function createHealthProbe(deps: HealthDeps): HealthProbe {
         },
         () => ({ path: deps.dataDir, freeBytes: null, totalBytes: null, low: true }),
       );
+      let storage: HealthReport['storage'];
+      if (deps.storage) {
+        const s0 = performance.now();
+        const location = deps.storage.description;
+        storage = await withTimeout(deps.storage.ping(), timeoutMs, 'storage').then(
+          () => ({ ok: true, location, latencyMs: Math.round((performance.now() - s0) * 10) / 10 }),
+          (err: unknown) => ({ ok: false, location, latencyMs: null, error: err instanceof Error ? err.message : String(err) }),
+        );
+      }
       const bots = livenessReport();
       const botsOk = Object.values(bots).every((b) => b.ok);
-      const status = !redis.ok ? 'down' : worker.stale || disk.low || !botsOk ? 'degraded' : 'ok';
-      return { status, redis, worker, disk, bots, uptimeSeconds: Math.round((Date.now() - started) / 1000) };
+      const storageOk = storage?.ok !== false;
+      const status = !redis.ok ? 'down' : worker.stale || disk.low || !botsOk || !storageOk ? 'degraded' : 'ok';
+      return { status, redis, worker, disk, ...(storage ? { storage } : {}), bots, uptimeSeconds: Math.round((Date.now() - started) / 1000) };
     },
   };
 }

@@ -20,6 +20,8 @@ export interface WebServerDeps {
   config: WebConfig;
   source: BatchSource;
   storage: Storage;
+  /** Clip downloads redirect to the store's presigned URL (S3_PRESIGN=1 with an S3 store). */
+  presign?: boolean;
   metrics: WebMetrics;
   health: HealthProbe;
   log: Logger;
@@ -45,6 +47,7 @@ export async function buildWebServer(deps: WebServerDeps): Promise<FastifyInstan
     config: deps.config,
     source: deps.source,
     storage: deps.storage,
+    presign: deps.presign === true,
     metrics: deps.metrics,
     health: deps.health,
     now,
@@ -89,6 +92,7 @@ export async function buildOpsServer(deps: WebServerDeps): Promise<FastifyInstan
     config: deps.config,
     source: deps.source,
     storage: deps.storage,
+    presign: deps.presign === true,
     metrics: deps.metrics,
     health: deps.health,
     now,

@@ -4,7 +4,7 @@ import type { QueueConfig } from '../config/queue.js';
 import type { WebConfig } from '../config/web.js';
 import { ConfigError } from '../errors.js';
 import { redactSecrets, type Logger } from '../log.js';
-import { createRedis, LocalStorage, RenderQueue, type Service, type Storage, type Subscription } from '../queue/index.js';
+import { createRedis, openStorage, RenderQueue, type Service, type Storage, type Subscription } from '../queue/index.js';
 import { createHealthProbe } from './health.js';
 import { createWebMetrics, type WebMetrics } from './metrics.js';
 import { buildOpsServer, buildWebServer } from './server.js';
@@ -73,7 +73,7 @@ export function createWebService(options: WebServiceOptions): WebService {
       } catch {
         throw new ConfigError(`The web server cannot reach Redis at ${redactSecrets(url ?? 'redis://127.0.0.1:6379')} (REDIS_URL). Is "lipsync start" or redis-server running?`);
       }
-      const storage = options.storage ?? new LocalStorage(queueConfig.dataDir);
+      const storage = options.storage ?? openStorage(queueConfig.storage);
       queue = new RenderQueue({ redis, config: queueConfig, storage, log });
       const q = queue;
       metrics = createWebMetrics({
@@ -85,10 +85,12 @@ export function createWebService(options: WebServiceOptions): WebService {
         redis,
         queue,
         dataDir: queueConfig.dataDir,
+        storage,
         minFreeDiskBytes: config.health.minFreeDiskBytes,
         workerStaleSeconds: config.health.workerStaleSeconds,
       });
-      const serverDeps = { config, source: queueSource(queue), storage, metrics, health, log, now: options.now };
+      const presign = queueConfig.storage.kind === 's3' && queueConfig.storage.presign;
+      const serverDeps = { config, source: queueSource(queue), storage, presign, metrics, health, log, now: options.now };
       app = await buildWebServer(serverDeps);
       address = await app.listen({ host: config.host, port: config.port });
       if (config.ops.port !== undefined) {

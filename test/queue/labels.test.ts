@@ -12,6 +12,7 @@ import { queueSource } from '../../src/web/source.js';
 import { createWebWorld, healthyReport, pathOf, testWebConfig } from '../support/batchFixture.js';
 import { SPEECH } from '../support/media.js';
 import { QueueHarness } from './harness.js';
+import { localOutputPath } from '../support/storage.js';
 
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 const wellFormed = (s: string) => !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(s);
@@ -31,7 +32,7 @@ describe('labels cut by code points', () => {
     const audioBytes = await readFile(SPEECH);
     // The output already exists, so the clip is done at submit time (a dedup hit) and can be downloaded at once.
     const key = renderKey(sha256(audioBytes), sha256('emoji face'), {}, h.config.cacheSalt);
-    const out = h.queue.storage.outputPath(key);
+    const out = localOutputPath(h.queue.storage, key);
     await mkdir(path.dirname(out), { recursive: true });
     await writeFile(out, 'mp4 bytes');
 

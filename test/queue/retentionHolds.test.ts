@@ -7,6 +7,7 @@ import { runRetention, type RetentionRefs } from '../../src/queue/retention.js';
 import type { Storage } from '../../src/queue/storage.js';
 import { SPEECH } from '../support/media.js';
 import { QueueHarness } from './harness.js';
+import { localOutputPath } from '../support/storage.js';
 
 const HOUR = 3_600_000;
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
@@ -20,7 +21,7 @@ describe('retention never deletes what a batch still needs (real Redis)', () => 
   });
 
   async function storeOutput(key: string, bytes: number, ageMs: number): Promise<void> {
-    const file = h!.queue.storage.outputPath(key);
+    const file = localOutputPath(h!.queue.storage, key);
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, Buffer.alloc(bytes, 7));
     const t = new Date(Date.now() - ageMs);

@@ -10,6 +10,7 @@ import { TEST_REDIS_URL } from '../support/redis.js';
 import { QueueHarness, silentLog } from '../queue/harness.js';
 import { readZip } from './zipReader.js';
 import { freePort } from '../support/net.js';
+import { localOutputPath } from '../support/storage.js';
 
 
 /**
@@ -56,7 +57,7 @@ describe('results page in Chromium', () => {
     expect(h.of('clipFailed', s.batchId)).toEqual([]);
     expect(done.summary).toEqual({ total: 2, done: 2, failed: 0, cancelled: 0 });
     const batch = (await h.queue.getBatch(s.batchId))!;
-    const stored = await Promise.all(batch.clips.map((c) => readFile(h!.queue.storage.outputPath(c.output!.key))));
+    const stored = await Promise.all(batch.clips.map((c) => readFile(localOutputPath(h!.queue.storage, c.output!.key))));
 
     const links = createLinkSigner({ secret: config.linkSecret, ttlSeconds: config.linkTtlSeconds, publicUrl: config.publicUrl });
     browser = await launchChromium();

@@ -7,6 +7,7 @@ import { createWebWorld, pathOf, testWebConfig } from '../support/batchFixture.j
 import { TEST_REDIS_URL } from '../support/redis.js';
 import { QueueHarness, silentLog } from '../queue/harness.js';
 import { readZip } from './zipReader.js';
+import { localOutputPath } from '../support/storage.js';
 
 /** The details are for operators (docs/web.md); these tests read them with the ops token. */
 const OPS_TOKEN = 'ops-token-0123456789abcdef';
@@ -59,11 +60,11 @@ describe('web service on the real queue', () => {
     // Clip and ZIP bytes are what the worker stored.
     const done = batch.clips.filter((c) => c.status === 'done');
     const clipRes = await app.inject({ method: 'GET', url: pathOf(links.clipUrl(done[0]!.clipId)) });
-    expect(clipRes.rawPayload.equals(await readFile(h.queue.storage.outputPath(done[0]!.output!.key)))).toBe(true);
+    expect(clipRes.rawPayload.equals(await readFile(localOutputPath(h.queue.storage, done[0]!.output!.key)))).toBe(true);
     const zip = await app.inject({ method: 'GET', url: pathOf(links.zipUrl(s.batchId)) });
     const entries = readZip(zip.rawPayload);
     expect(entries.map((e) => e.name)).toEqual(['one.mp4', 'one (2).mp4']);
-    for (const [i, e] of entries.entries()) expect(e.data.equals(await readFile(h.queue.storage.outputPath(done[i]!.output!.key)))).toBe(true);
+    for (const [i, e] of entries.entries()) expect(e.data.equals(await readFile(localOutputPath(h.queue.storage, done[i]!.output!.key)))).toBe(true);
 
     // /healthz: Redis, the worker's last sign of life, disk.
     const health = await app.inject({ method: 'GET', url: '/healthz', headers: asOperator });

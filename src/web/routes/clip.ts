@@ -1,7 +1,6 @@
-import type { FileHandle } from 'node:fs/promises';
-import { open } from 'node:fs/promises';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ClipState, Storage } from '../../queue/index.js';
+import { isRenderKey } from '../../queue/storage.js';
 import type { WebContext } from '../context.js';
 import { HttpError, notFound } from '../errors.js';
 import { isNotModified, isPreconditionFailed, rangeStillValid, validatorsFor } from '../http/conditional.js';
@@ -12,25 +11,11 @@ import { registerSignedRoute } from '../signedRoute.js';
 export const clipGone = () =>
   new HttpError(410, 'Clip no longer stored', 'This clip has been deleted to free space. Ask the bot for the batch again, or render it again.');
 
-/** Opens a finished clip's MP4 by its storage key (never by anything from the URL). Null when it is gone. */
-export async function openClipFile(storage: Storage, clip: ClipState): Promise<{ fh: FileHandle; size: number; mtimeMs: number; key: string } | null> {
-  if (clip.status !== 'done' || !clip.output) return null;
-  let file: string;
-  try {
-    file = storage.outputPath(clip.output.key);
-  } catch {
-    return null;
-  }
-  let fh: FileHandle | null = null;
-  try {
-    fh = await open(file, 'r');
-    const st = await fh.stat();
-    if (!st.isFile()) throw new Error('not a file');
-    return { fh, size: st.size, mtimeMs: st.mtimeMs, key: clip.output.key };
-  } catch {
-    await fh?.close().catch(() => undefined);
-    return null;
-  }
+/** A finished clip's stored MP4 (size and age, for validators), by its storage key: never by anything from the URL. */
+export async function statClipFile(storage: Storage, clip: ClipState): Promise<{ size: number; mtimeMs: number; key: string } | null> {
+  if (clip.status !== 'done' || !clip.output || !isRenderKey(clip.output.key)) return null;
+  const st = await storage.statOutput(clip.output.key);
+  return st ? { size: st.bytes, mtimeMs: st.mtimeMs, key: clip.output.key } : null;
 }
 
 function notReady(clip: ClipState): HttpError {
@@ -49,11 +34,9 @@ export const clipRoutes: FastifyPluginAsync<WebContext> = async (app, ctx) => {
       const clip = await ctx.source.getClip(request.params.id);
       if (!clip) throw notFound();
       if (clip.status !== 'done') throw notReady(clip);
-      const file = await openClipFile(ctx.storage, clip);
+      const file = await statClipFile(ctx.storage, clip);
       if (!file) throw clipGone();
-
-      let handedOver = false;
-      try {
+      {
         const v = validatorsFor(file.key, file.size, file.mtimeMs);
         const name = `${safeBaseName(clip.template, `clip-${clip.index + 1}`)}.mp4`;
         const maxAge = Math.max(0, Math.min(86_400, expiresAt - Math.floor(ctx.now() / 1000)));
@@ -83,13 +66,22 @@ export const clipRoutes: FastifyPluginAsync<WebContext> = async (app, ctx) => {
         if (range.kind === 'partial') reply.code(206).header('Content-Range', `bytes ${start}-${end}/${file.size}`);
         reply.header('Content-Length', String(length));
         if (request.method === 'HEAD' || length === 0) return reply.send();
+        if (ctx.presign && ctx.storage.presignOutput) {
+          // The store serves the bytes (Range included); its URL expires no later than this link.
+          const remaining = expiresAt - Math.floor(ctx.now() / 1000);
+          const url = await ctx.storage.presignOutput(file.key, Math.max(1, remaining), { fileName: name, disposition: request.query.dl === '1' ? 'attachment' : 'inline' });
+          ctx.metrics.downloadStarted('clip');
+          return reply.code(302).removeHeader('Content-Length').removeHeader('Content-Range').header('Cache-Control', 'private, no-store').header('Location', url).send();
+        }
+        const opened = await ctx.storage.openOutput(file.key, { start, end });
+        if (!opened) throw clipGone();
+        if (opened.size !== file.size) {
+          // Replaced between the two looks (a re-render): the headers sent would not match these bytes.
+          opened.stream.destroy();
+          throw new HttpError(503, 'Clip changing', 'This clip is being stored again right now. Try again in a moment.');
+        }
         ctx.metrics.downloadStarted('clip');
-        // The stream owns the descriptor from here (autoClose), so a file removed meanwhile still reads whole.
-        const stream = file.fh.createReadStream({ start, end });
-        handedOver = true;
-        return reply.send(stream);
-      } finally {
-        if (!handedOver) await file.fh.close().catch(() => undefined);
+        return reply.send(opened.stream);
       }
     },
   });

@@ -4,7 +4,6 @@ import { HttpError, notFound } from '../errors.js';
 import { contentDisposition, uniqueMp4Names } from '../http/fileNames.js';
 import { registerSignedRoute } from '../signedRoute.js';
 import { streamZip, type ZipEntrySource } from '../zipStream.js';
-import { openClipFile } from './clip.js';
 
 /** GET/HEAD /b/:id/zip — every finished clip of a batch, zipped on the fly while the client reads. */
 export const zipRoutes: FastifyPluginAsync<WebContext> = async (app, ctx) => {
@@ -21,13 +20,17 @@ export const zipRoutes: FastifyPluginAsync<WebContext> = async (app, ctx) => {
       const entries: ZipEntrySource[] = [];
       batch.clips.forEach((clip, i) => {
         if (clip.status !== 'done' || !clip.output) return;
+        const key = clip.output.key;
         entries.push({
           name: names[i] ?? `clip-${clip.index + 1}.mp4`,
           date: new Date(clip.finishedAt ?? batch.createdAt),
           open: async () => {
-            const file = await openClipFile(ctx.storage, clip);
+            const file = await ctx.storage.openOutput(key).catch((err: unknown) => {
+              request.log.warn({ clipId: clip.clipId, err }, 'clip unreadable while zipping; skipped');
+              return null;
+            });
             if (!file) request.log.warn({ clipId: clip.clipId }, 'clip file missing while zipping; skipped');
-            return file ? file.fh.createReadStream() : null;
+            return file ? file.stream : null;
           },
         });
       });
