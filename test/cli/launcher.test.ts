@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
 import { pickEntry } from '../../bin/entry.js';
 import { commandFor, commandList } from '../../src/cli/commandList.js';
+import { commandModules } from '../../src/cli/commands/index.js';
 import { tempDir } from '../support/media.js';
 
 const pick = pickEntry;
@@ -38,6 +39,12 @@ describe('bin/lipsync.js launcher', () => {
     expect(commandFor(['nosuch'])).toBeNull();
     expect(commandFor(['render', '--audio', 'a.wav'])).toMatchObject({ entry: { name: 'render' }, args: ['render', '--audio', 'a.wav'] });
     expect(commandFor(['help', 'model', 'import'])).toMatchObject({ entry: { name: 'model' }, args: ['model', 'import', '--help'] });
+  });
+
+  it('lists every command module', () => {
+    const program = new Command();
+    for (const m of commandModules) m.register(program);
+    expect(commandList.map((c) => c.name).sort()).toEqual(program.commands.map((c) => c.name()).sort());
   });
 
   it('the overview list says what each command module registers', async () => {

@@ -7,7 +7,7 @@ import * as submit from './submit.js';
 import * as web from './web.js';
 import * as worker from './worker.js';
 
-/** Each CLI sub-command lives in its own file and registers itself on the root program. */
+/** Each CLI sub-command lives in its own file and registers itself on the root program (list it in ../commandList.ts too: main.ts loads from there). */
 export interface CommandModule {
   register(program: Command): void;
 }
