@@ -1,13 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WebSocket } from 'ws';
 import { plainText } from '../../../src/bots/discord/markdown.js';
 import { livenessReport } from '../../../src/web/liveness.js';
 import type { FakeMessage } from '../../support/fakeDiscord.js';
 import { makeMovingTemplate, SPEECH } from '../../support/media.js';
-import { TEST_REDIS_URL } from '../../support/redis.js';
+import { RedisMonitor } from '../../support/redisMonitor.js';
 import { ana, bob, DiscordWorld, until, WAIT_MS } from './harness.js';
 
 const buttonOf = (m: FakeMessage, prefix: string) => m.components.flatMap((r) => r.components).find((b) => b.custom_id?.startsWith(prefix));
@@ -78,10 +77,7 @@ describe('discord bot hardening', () => {
     expect(batch!.clips.map((c) => c.status)).not.toContain('cancelled');
 
     // Malformed ids are refused before anything is looked up.
-    const redis = new Redis(TEST_REDIS_URL);
-    const seen: string[] = [];
-    const monitor = await redis.monitor();
-    monitor.on('monitor', (_time: string, args: string[]) => seen.push(args.join(' ')));
+    const monitor = await RedisMonitor.start();
     try {
       for (const customId of ['k:bEVIL*', `k:bEVIL${'x'.repeat(70)}`, `x:${ana.id}:EVIL`, 'r:EVIL']) {
         const press = d.press({ user: bob, message: status, customId, permissions: MANAGE_MESSAGES });
@@ -91,12 +87,11 @@ describe('discord bot hardening', () => {
       // MONITOR reports commands in order: once this one shows up, every earlier command has too.
       const sentinel = `sentinel-${Date.now()}`;
       await w.q.redis.exists(sentinel);
-      await until('the sentinel in MONITOR', () => seen.some((c) => c.includes(sentinel)));
+      await until('the sentinel in MONITOR', () => monitor.sawCommandWith(sentinel));
     } finally {
-      monitor.disconnect();
-      redis.disconnect();
+      monitor.stop();
     }
-    expect(seen.filter((c) => c.includes('EVIL'))).toEqual([]);
+    expect(monitor.linesWith('EVIL')).toEqual([]);
   });
 });
 

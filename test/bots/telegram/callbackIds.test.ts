@@ -1,7 +1,6 @@
-import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitUntil } from '../../support/fakeTelegram.js';
-import { TEST_REDIS_URL } from '../../support/redis.js';
+import { RedisMonitor } from '../../support/redisMonitor.js';
 import { alice, BotHarness, dmWith, WAIT_MS } from './botHarness.js';
 
 describe('telegram callback data is checked before it names a Redis key', () => {
@@ -19,10 +18,7 @@ describe('telegram callback data is checked before it names a Redis key', () => 
     tg.sendText(alice, chat, '/help');
     const message = await h.waitMessage(chat, /1\) Send an audio/);
 
-    const redis = new Redis(TEST_REDIS_URL);
-    const seen: string[] = [];
-    const monitor = await redis.monitor();
-    monitor.on('monitor', (_time: string, args: string[]) => seen.push(args.join(' ')));
+    const monitor = await RedisMonitor.start();
     try {
       for (const data of ['k:bEVIL*', 'k:bEVIL}{', `k:b${'EVIL'.repeat(15)}`, `x:${alice.id}:EVIL`, 'r:EVIL']) {
         const id = tg.pressButton(alice, message, data);
@@ -32,11 +28,10 @@ describe('telegram callback data is checked before it names a Redis key', () => 
       // MONITOR reports commands in order: once this one shows up, every earlier command has too.
       const sentinel = `sentinel-${Date.now()}`;
       await h.q.redis.exists(sentinel);
-      await waitUntil('the sentinel in MONITOR', () => seen.some((c) => c.includes(sentinel)), WAIT_MS);
+      await waitUntil('the sentinel in MONITOR', () => monitor.sawCommandWith(sentinel), WAIT_MS);
     } finally {
-      monitor.disconnect();
-      redis.disconnect();
+      monitor.stop();
     }
-    expect(seen.filter((c) => c.includes('EVIL'))).toEqual([]);
+    expect(monitor.linesWith('EVIL')).toEqual([]);
   });
 });
