@@ -204,6 +204,16 @@ describe('offline S3 server (test/support/s3Server.ts)', () => {
     }
   });
 
+  it('keys with XML specials (& < > " \') list back exactly as stored, once escaped on the wire', async () => {
+    const c = client();
+    const keys = ['xml/Tom & Jerry.mp4', 'xml/<b>"quoted"</b>.mp4', "xml/it's.mp4"];
+    for (const key of keys) await c.send(new PutObjectCommand({ Bucket: server.bucket, Key: key, Body: key }));
+    const listed = await c.send(new ListObjectsV2Command({ Bucket: server.bucket, Prefix: 'xml/' }));
+    expect((listed.Contents ?? []).map((o) => o.Key).sort()).toEqual([...keys].sort());
+    const etag = (listed.Contents ?? [])[0]?.ETag;
+    expect(etag).toMatch(/^"[0-9a-f]{32}"$/);
+  });
+
   it('stop() closes the port and can be called twice; a second server is independent', async () => {
     const other = await startS3Server({ bucket: 'second-bucket' });
     const c = new S3Client({ endpoint: other.endpoint, region: other.region, credentials: other.credentials, forcePathStyle: true, maxAttempts: 1 });

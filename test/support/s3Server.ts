@@ -12,9 +12,10 @@
  *   starting "c350;…": silent corruption).
  * - @20minutes/s3rver 4.0.4 verifies SigV4 (headers and presigned query), and refuses the SDK's default framing for a
  *   streamed PutObject loudly (400 InvalidArgument for `x-amz-content-sha256: STREAMING-UNSIGNED-PAYLOAD-TRAILER`)
- *   instead of storing it. Two of its bugs are fixed here (s3ServerProcess.ts): path-style bucket URLs `/bucket/`
- *   failed the signature check (every ListObjectsV2), and its DES continuation tokens need OpenSSL's legacy provider
- *   (every truncated listing was a 500). It also served unsigned requests; here the bucket is private (403) like S3's.
+ *   instead of storing it. Three of its bugs are fixed here (s3ServerProcess.ts): path-style bucket URLs `/bucket/`
+ *   failed the signature check (ListObjectsV2, HeadBucket: every bucket-level call); its DES continuation tokens need
+ *   OpenSSL's legacy provider (every truncated listing was a 500); listed keys with & < > were escaped twice. It also
+ *   served unsigned requests; here the bucket is private (403) like S3's.
  *
  * Client settings the code under test needs against this server:
  * - `forcePathStyle: true` and `endpoint` (a bucket sub-domain of 127.0.0.1 does not resolve).
@@ -23,13 +24,14 @@
  *   with any body, streams included (it sends each part as a buffer, so the checksum goes in a header).
  * - PutObject with a *stream* body needs `requestChecksumCalculation: 'WHEN_REQUIRED'` (then it is sent as plain
  *   UNSIGNED-PAYLOAD with its Content-Length). `responseChecksumValidation` may stay at its default: this server
- *   returns no checksum headers, so there is nothing to validate.
+ *   returns no checksum headers, so there is nothing to validate. Give such a PutObject its ContentLength: without
+ *   it the SDK sends Transfer-Encoding: chunked, which this server stores correctly but real S3 refuses (411).
  * Works: PutObject, Upload (multipart, 5 MiB parts), GetObject (full and Range), HeadObject (404 NotFound),
  * ListObjectsV2 (prefix, delimiter, MaxKeys/ContinuationToken pages), DeleteObject, DeleteObjects, CopyObject,
- * HeadBucket, presigned GET (tampered or expired: 403).
- * Limits: keys with XML specials (& < > ' ") come back from ListObjectsV2 double-escaped (`&amp;` → `&amp;amp;`);
- * keys with `!'()*` fail the signature check; keys with `//` are not routed. Keep test keys to letters, digits,
- * spaces, unicode letters and `/ . _ - + =`.
+ * HeadBucket, presigned GET (tampered or expired: 403), any client region (us-east-1, eu-central-1 tried).
+ * Limits: a ListObjectsV2 Prefix (or other query value) containing `!'()*` fails the signature check (s3rver encodes
+ * query values with encodeURIComponent, the SDK with RFC 3986); such keys work for put/get/head/presign. Keys with
+ * `//` are not routed (404). Multipart ETags are a plain MD5, without S3's `-N` suffix.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

@@ -1,6 +1,6 @@
 /**
  * The child process behind test/support/s3Server.ts (read the findings there): one @20minutes/s3rver on 127.0.0.1,
- * one bucket, one random key pair, plus two small request fixes. startS3Server() runs it with
+ * one bucket, one random key pair, plus three small fixes. startS3Server() runs it with
  * `--openssl-legacy-provider`, because s3rver encrypts ListObjectsV2 continuation tokens with DES, which OpenSSL 3
  * only has in its legacy provider (without it every truncated listing is a 500 InternalError).
  *
@@ -45,6 +45,13 @@ const require = createRequire(import.meta.url);
 const S3rver = require('@20minutes/s3rver') as S3rverClass;
 const { DUMMY_ACCOUNT } = require('@20minutes/s3rver/lib/models/account') as AwsAccountModule;
 const S3Error = require('@20minutes/s3rver/lib/models/error') as S3ErrorClass;
+
+/**
+ * Fix 3: s3rver escapes every XML text with he.escape and then hands it to fast-xml-parser 5's builder, which
+ * escapes again, so ListObjectsV2 answers the key `a&b` as `a&amp;b` after parsing. Only this process loads he.
+ */
+const he = createRequire(require.resolve('@20minutes/s3rver'))('he') as { escape: (text: string) => string };
+he.escape = (text) => text;
 
 const config = JSON.parse(process.env.S3_TEST_SERVER_CONFIG ?? '') as ChildConfig;
 
