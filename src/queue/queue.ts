@@ -15,7 +15,7 @@ import { etaSeconds, positionsOf } from './positions.js';
 import { releaseInputs } from './release.js';
 import { StateStore } from './state.js';
 import { openStorage } from './openStorage.js';
-import type { Storage, StoredInput } from './storage.js';
+import type { OutputReader, Storage, StoredInput } from './storage.js';
 import type {
   BatchState,
   ClipJobData,
@@ -239,6 +239,11 @@ export class RenderQueue {
 
   async batchPositions(batchId: string): Promise<Position[]> {
     return this.positions(await this.state.clipIds(batchId));
+  }
+
+  /** A finished clip's MP4 as a stream, from whichever store holds it (bots deliver through this, never a path). */
+  openOutput(renderKey: string): Promise<OutputReader | null> {
+    return this.storage.openOutput(renderKey);
   }
 
   getBatch(batchId: string): Promise<BatchState | null> {

@@ -3,7 +3,7 @@ import type { BatchState, QueueEvent } from '../../queue/index.js';
 import { cancelKeyboard } from './actions.js';
 import { applyEvent, applyPositions, isTerminal, summarize, viewFromState, type BatchView, type ClipView } from './batchView.js';
 import type { Clock } from './clock.js';
-import { reportSendFailed, sendClip, withRetryAfter, type ClipDelivery, type DownloadLinks } from './delivery.js';
+import { reportSendFailed, sendClip, withRetryAfter, type ClipDelivery, type DownloadLinks, type StoredOutputs } from './delivery.js';
 import type { EditBudget } from './editBudget.js';
 import { EditScheduler } from './editScheduler.js';
 import { MessageGoneError, type ChatPlatform, type MessageRef, type OutgoingMessage } from './platform.js';
@@ -26,6 +26,8 @@ export const DELIVERY_DEFAULTS = { attempts: 5, backoffMs: 2_000, leaseMs: 10 * 
 
 export interface TrackerDeps {
   platform: ChatPlatform;
+  /** Where finished clips are read from (the render queue's storage). */
+  outputs: StoredOutputs;
   tracking: TrackingStore;
   links: DownloadLinks | null;
   clock: Clock;
@@ -162,7 +164,7 @@ export class BatchTracker {
       index: clip.index,
       total: this.view.clips.length,
       template: clip.template,
-      path: output.path,
+      key: output.key,
       bytes: output.bytes,
     };
     this.chain = this.chain.then(() => this.deliverOnce(item)).catch((err: unknown) => this.deps.log.error({ err, batchId: this.batchId }, 'delivery step failed'));

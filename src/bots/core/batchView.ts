@@ -13,7 +13,8 @@ export interface ClipView {
   /** User-safe failure text. */
   error: string | null;
   /** `preview`: rendered by the weights-free preview engine, which users are told. */
-  output: { path: string; bytes: number; preview: boolean } | null;
+  /** `key`: the output's storage key (delivery reads it through the storage interface, wherever it is stored). */
+  output: { key: string; bytes: number; preview: boolean } | null;
 }
 
 /** What a progress message shows about one batch; built from the queue's state and kept current by its events. */
@@ -65,7 +66,7 @@ export function viewFromState(state: BatchState): BatchView {
       etaSeconds: null,
       progress: c.progress,
       error: c.error?.message ?? null,
-      output: c.output ? { path: c.output.path, bytes: c.output.bytes, preview: c.output.preview === true } : null,
+      output: c.output ? { key: c.output.key, bytes: c.output.bytes, preview: c.output.preview === true } : null,
     })),
     finished: state.status === 'finished',
     cancelRequested: false,
@@ -102,7 +103,7 @@ export function applyEvent(view: BatchView, event: QueueEvent): ClipView | null 
       return null;
     case 'clipDone':
       clip.status = 'done';
-      clip.output = { path: event.output.path, bytes: event.output.bytes, preview: event.output.preview === true };
+      clip.output = { key: event.output.key, bytes: event.output.bytes, preview: event.output.preview === true };
       return clip;
     case 'clipFailed':
       clip.status = 'failed';

@@ -9,7 +9,7 @@ import type { ChatPlatform, MessageRef } from './platform.js';
 import type { TrackingStore } from './tracking.js';
 
 /** The part of the render queue the bots use. */
-export type QueuePort = Pick<RenderQueue, 'submitBatch' | 'cancel' | 'positions' | 'getBatch' | 'listActiveBatches' | 'subscribe'>;
+export type QueuePort = Pick<RenderQueue, 'submitBatch' | 'cancel' | 'positions' | 'getBatch' | 'listActiveBatches' | 'subscribe' | 'openOutput'>;
 
 export interface BatchRegistryDeps {
   platform: ChatPlatform;
@@ -97,6 +97,7 @@ export class BatchRegistry {
   private create(view: BatchView, ref: MessageRef, userId: string, prefix: string): BatchTracker {
     const tracker = new BatchTracker(view, ref, userId, prefix, {
       ...this.deps,
+      outputs: this.deps.queue,
       ...(this.editBudget ? { editBudget: this.editBudget } : {}),
       onFinished: (id) => {
         if (this.trackers.get(id) === tracker) this.trackers.delete(id);

@@ -1,4 +1,5 @@
 import type { Logger } from '../../log.js';
+import type { OutputReader } from '../../queue/index.js';
 import { sleep, type Clock } from './clock.js';
 import type { ChatAddress, ChatPlatform, OutgoingMessage, VideoUpload } from './platform.js';
 import { RateLimitedError, UploadTooLargeError } from './platform.js';
@@ -52,12 +53,19 @@ export interface ClipDelivery {
   index: number;
   total: number;
   template: string;
-  path: string;
+  /** Storage key of the MP4 (its render key). */
+  key: string;
   bytes: number;
+}
+
+/** Reads finished clips from storage (RenderQueue.openOutput): hosts need not share a disk with the worker. */
+export interface StoredOutputs {
+  openOutput(renderKey: string): Promise<OutputReader | null>;
 }
 
 export interface DeliverDeps {
   platform: ChatPlatform;
+  outputs: StoredOutputs;
   links: DownloadLinks | null;
   clock: Clock;
   log: Logger;
@@ -68,12 +76,16 @@ export interface DeliverDeps {
  * link). Throws when the platform failed (other than "too large"), so the caller may retry.
  */
 export async function sendClip(deps: DeliverDeps, to: ChatAddress, clip: ClipDelivery): Promise<boolean> {
-  const { platform, links, clock } = deps;
+  const { platform, links, clock, outputs } = deps;
   const text = (m: OutgoingMessage) => withRetryAfter(clock, () => platform.sendText(to, m));
   const plan = planDelivery(clip.bytes, platform.limits.uploadBytes, links, clip.batchId, clip.clipId);
   if (plan.kind === 'attachment') {
     const upload: VideoUpload = {
-      path: clip.path,
+      open: async () => {
+        const stored = await outputs.openOutput(clip.key);
+        if (!stored) throw new Error(`output ${clip.key} is no longer stored`);
+        return stored.stream;
+      },
       fileName: `lipsync-${clip.index + 1}.mp4`,
       bytes: clip.bytes,
       caption: words.clipCaption(clip.index, clip.total, clip.template),

@@ -4,6 +4,8 @@
  * Adapters translate platform failures into the errors below, and treat "edit with unchanged text" as success.
  */
 
+import type { Readable } from 'node:stream';
+
 /** Where a message goes: a chat (DM, group, guild channel) and optionally a thread or forum topic inside it. */
 export interface ChatAddress {
   chatId: string;
@@ -31,7 +33,8 @@ export interface OutgoingMessage {
 }
 
 export interface VideoUpload {
-  path: string;
+  /** The MP4's bytes, opened afresh for each try (it comes from storage, not from a local path). */
+  open(): Promise<Readable>;
   fileName: string;
   bytes: number;
   caption: string;

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { buffer } from 'node:stream/consumers';
 import { Routes, type REST, type RESTPostAPIChannelMessageJSONBody } from 'discord.js';
 import type { Clock } from '../core/clock.js';
 import {
@@ -83,7 +83,7 @@ export class DiscordPlatform implements ChatPlatform {
     const limit = this.o.uploads.get(channelOf(to));
     if (video.bytes > limit) throw new UploadTooLargeError(`${video.bytes} bytes exceed this channel's ${limit} byte upload limit`);
     try {
-      const data = await readFile(video.path);
+      const data = await buffer(await video.open());
       await this.o.rest.post(Routes.channelMessages(channelOf(to)), {
         body: { content: plainText(video.caption), attachments: [{ id: 0, filename: video.fileName }], ...quiet },
         files: [{ name: video.fileName, data, contentType: 'video/mp4' }],

@@ -55,7 +55,7 @@ export class TelegramPlatform implements ChatPlatform {
 
   async sendVideo(to: ChatAddress, video: VideoUpload): Promise<void> {
     try {
-      await this.telegram.sendVideo(chatIdOf(to), { source: video.path, filename: video.fileName }, {
+      await this.telegram.sendVideo(chatIdOf(to), { source: await video.open(), filename: video.fileName }, {
         ...threadOf(to),
         caption: video.caption,
         supports_streaming: true,

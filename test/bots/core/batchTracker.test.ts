@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { BatchTracker } from '../../../src/bots/core/batchTracker.js';
@@ -43,6 +44,7 @@ function setup() {
   const view = viewFromSubmit({ batchId: 'b1', clips: ['b1-1', 'b1-2'].map((clipId, i) => ({ clipId, template: `t${i + 1}.mp4`, status: 'queued' as const, position: i + 1, etaSeconds: null, cached: false })) }, 'a.ogg');
   const tracker = new BatchTracker(view, { chatId: '1', messageId: '10' }, 'u1', '', {
     platform,
+    outputs: { openOutput: async (key: string) => ({ stream: Readable.from([Buffer.from(key)]), size: key.length, mtimeMs: 0 }) },
     tracking,
     links: null,
     clock,
