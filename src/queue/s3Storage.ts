@@ -121,22 +121,36 @@ export class S3Storage implements Storage {
     });
   }
 
-  /** Copies an object onto itself so its LastModified (the age retention reads) is now. */
+  /**
+   * Copies an object onto itself so its LastModified (the age retention reads) is now. Some S3-compatible stores
+   * keep the old date on an in-place copy: there the object goes through a temporary copy, so it is rewritten.
+   */
   private async refresh(object: string): Promise<void> {
     const current = await this.head(object);
     if (!current) return;
-    await this.run('refresh', () =>
-      this.client.send(
-        new CopyObjectCommand({
-          Bucket: this.bucket,
-          Key: object,
-          CopySource: `${this.bucket}/${object}`,
-          MetadataDirective: 'REPLACE',
-          Metadata: { ...current.metadata, touched: String(Date.now()) },
-          ...(current.contentType ? { ContentType: current.contentType } : {}),
-        }),
-      ),
-    );
+    const copy = (from: string, to: string) =>
+      this.run('refresh', () =>
+        this.client.send(
+          new CopyObjectCommand({
+            Bucket: this.bucket,
+            Key: to,
+            CopySource: `${this.bucket}/${from}`,
+            MetadataDirective: 'REPLACE',
+            Metadata: { ...current.metadata, touched: String(Date.now()) },
+            ...(current.contentType ? { ContentType: current.contentType } : {}),
+          }),
+        ),
+      );
+    await copy(object, object);
+    const after = await this.head(object);
+    if (!after || after.mtimeMs > current.mtimeMs || Date.now() - current.mtimeMs < 1_000) return;
+    const temporary = `${object}.touch-${randomBytes(6).toString('hex')}`;
+    try {
+      await copy(object, temporary);
+      await copy(temporary, object);
+    } finally {
+      await this.run('remove', () => this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: temporary }))).catch(() => undefined);
+    }
   }
 
   /** Streams a local file into `object` (multipart for big files) and checks the stored size. */

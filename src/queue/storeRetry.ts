@@ -29,7 +29,7 @@ export function isTransientStoreError(err: unknown): boolean {
   if (!e || typeof e !== 'object') return false;
   if (e.$retryable) return true;
   const status = e.$metadata?.httpStatusCode;
-  if (status !== undefined && (status >= 500 || status === 429 || status === 408)) return true;
+  if (status !== undefined && ((status >= 500 && status !== 501) || status === 429 || status === 408)) return true;
   if (e.name && transientNames.has(e.name)) return true;
   if (e.code && transientCodes.has(e.code)) return true;
   // Connection failures without an HTTP answer (the SDK names them by the socket's error).
