@@ -12,10 +12,18 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startS3Server, type S3TestServer } from '../support/s3Server.js';
+import { waitUntil } from '../support/wait.js';
 
 // Proves the offline S3 server of test/support/s3Server.ts with real SDK calls, byte for byte (findings there).
 
@@ -225,6 +233,27 @@ describe('offline S3 server (test/support/s3Server.ts)', () => {
       await other.stop();
     }
     await other.stop();
+    expect(existsSync(other.dataDir)).toBe(false);
     await expect(fetch(`${other.endpoint}/second-bucket/x`)).rejects.toThrow();
+  });
+
+  it('a server whose parent dies (no stop()) exits and removes its data', async () => {
+    const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+    const helper = pathToFileURL(path.resolve(import.meta.dirname, '../support/s3Server.ts')).href;
+    const script = `const { startS3Server } = await import(${JSON.stringify(helper)}); const s = await startS3Server(); console.log(JSON.stringify(s)); setInterval(() => {}, 1 << 30);`;
+    const parent = spawn(process.execPath, ['--import', tsx, '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const [line] = (await once(createInterface({ input: parent.stdout }), 'line')) as [string];
+    const orphan = JSON.parse(line) as { endpoint: string; dataDir: string };
+    expect(existsSync(orphan.dataDir)).toBe(true);
+    expect((await fetch(`${orphan.endpoint}/`)).status).toBe(403);
+    parent.kill('SIGKILL');
+    await once(parent, 'exit');
+    await waitUntil('the orphaned S3 server to close its port and remove its data', async () => {
+      const refused = await fetch(`${orphan.endpoint}/`).then(
+        () => false,
+        () => true,
+      );
+      return refused && !existsSync(orphan.dataDir);
+    });
   });
 });

@@ -49,6 +49,8 @@ export interface S3TestServer {
   bucket: string;
   region: string;
   credentials: { accessKeyId: string; secretAccessKey: string };
+  /** Where the server keeps its files (removed by stop(), or by the server itself when its parent dies). */
+  dataDir: string;
   /** `s3://bucket/prefix` (a leading slash of `prefix` is dropped). */
   storageUrl(prefix?: string): string;
   /** Stops the server and removes its data. Safe to call twice. */
@@ -92,6 +94,7 @@ export async function startS3Server(options: S3TestServerOptions = {}): Promise<
     bucket,
     region: 'us-east-1',
     credentials,
+    dataDir: directory,
     storageUrl: (prefix = '') => `s3://${bucket}/${prefix.replace(/^\/+/, '')}`,
     stop: () =>
       (stopped ??= (async () => {

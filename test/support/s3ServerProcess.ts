@@ -5,8 +5,8 @@
  * only has in its legacy provider (without it every truncated listing is a 500 InternalError).
  *
  * Protocol: the configuration arrives as JSON in S3_TEST_SERVER_CONFIG; once listening it prints one JSON line
- * `{"port":N}` on stdout; it exits (removing its data directory) when its stdin closes, so a parent that dies never
- * leaves a server behind.
+ * `{"port":N}` on stdout; it exits (removing its data directory) when its stdin closes or on SIGTERM/SIGINT, so a
+ * parent that dies never leaves a server behind.
  */
 import { rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -92,9 +92,12 @@ if (vhostAt < 0) throw new Error('@20minutes/s3rver changed: its vhost middlewar
 server.middleware.splice(vhostAt + 1, 0, s3CompatFixes as Middleware);
 
 const address = await server.run();
-process.stdin.on('end', () => {
+function exitClean(): void {
   rmSync(config.directory, { recursive: true, force: true });
   process.exit(0);
-});
+}
+process.stdin.on('end', exitClean);
+process.once('SIGTERM', exitClean);
+process.once('SIGINT', exitClean);
 process.stdin.resume();
 process.stdout.write(`${JSON.stringify({ port: address.port })}\n`);
