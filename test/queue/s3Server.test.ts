@@ -1,14 +1,19 @@
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
   CopyObjectCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
   type S3ClientConfig,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
@@ -112,6 +117,32 @@ describe('offline S3 server (test/support/s3Server.ts)', () => {
     const head = await c.send(new HeadObjectCommand({ Bucket: server.bucket, Key: 'multipart/big.bin' }));
     expect(head.ContentLength).toBe(data.length);
     expect((await read(c, 'multipart/big.bin')).equals(data)).toBe(true);
+  });
+
+  it('ListMultipartUploads lists unfinished uploads by prefix; AbortMultipartUpload removes one; unknown upload ids are NoSuchUpload', async () => {
+    const c = client();
+    const before = Date.now() - 1_000; // file times have whole-second precision on some filesystems
+    const started = await c.send(new CreateMultipartUploadCommand({ Bucket: server.bucket, Key: 'mpu/a/clip.mp4' }));
+    const other = await c.send(new CreateMultipartUploadCommand({ Bucket: server.bucket, Key: 'mpu/b/clip.mp4' }));
+    await c.send(new UploadPartCommand({ Bucket: server.bucket, Key: 'mpu/a/clip.mp4', UploadId: started.UploadId, PartNumber: 1, Body: randomBytes(1_000) }));
+
+    const listed = await c.send(new ListMultipartUploadsCommand({ Bucket: server.bucket, Prefix: 'mpu/a/' }));
+    expect((listed.Uploads ?? []).map((u) => [u.Key, u.UploadId])).toEqual([['mpu/a/clip.mp4', started.UploadId]]);
+    expect(listed.Uploads![0]!.Initiated!.getTime()).toBeGreaterThanOrEqual(before);
+    const all = await c.send(new ListMultipartUploadsCommand({ Bucket: server.bucket, Prefix: 'mpu/' }));
+    expect((all.Uploads ?? []).map((u) => u.Key)).toEqual(['mpu/a/clip.mp4', 'mpu/b/clip.mp4']);
+
+    await c.send(new AbortMultipartUploadCommand({ Bucket: server.bucket, Key: 'mpu/a/clip.mp4', UploadId: started.UploadId }));
+    const left = await c.send(new ListMultipartUploadsCommand({ Bucket: server.bucket, Prefix: 'mpu/' }));
+    expect((left.Uploads ?? []).map((u) => u.UploadId)).toEqual([other.UploadId]);
+    const late = c.send(new UploadPartCommand({ Bucket: server.bucket, Key: 'mpu/a/clip.mp4', UploadId: started.UploadId, PartNumber: 2, Body: randomBytes(10) }));
+    expect(await statusOf(late)).toEqual({ name: 'NoSuchUpload', status: 404 });
+    const complete = c.send(new CompleteMultipartUploadCommand({ Bucket: server.bucket, Key: 'mpu/a/clip.mp4', UploadId: started.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: '"x"' }] } }));
+    expect(await statusOf(complete)).toEqual({ name: 'NoSuchUpload', status: 404 });
+    // An upload id is bound to its key.
+    expect(await statusOf(c.send(new AbortMultipartUploadCommand({ Bucket: server.bucket, Key: 'mpu/a/clip.mp4', UploadId: other.UploadId })))).toEqual({ name: 'NoSuchUpload', status: 404 });
+    await c.send(new AbortMultipartUploadCommand({ Bucket: server.bucket, Key: 'mpu/b/clip.mp4', UploadId: other.UploadId }));
+    expect((await c.send(new ListMultipartUploadsCommand({ Bucket: server.bucket, Prefix: 'mpu/' }))).Uploads ?? []).toEqual([]);
   });
 
   it('GetObject with a Range returns exactly those bytes; HeadObject reports the size; missing keys are 404', async () => {

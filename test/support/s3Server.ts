@@ -15,7 +15,8 @@
  *   instead of storing it. Three of its bugs are fixed here (s3ServerProcess.ts): path-style bucket URLs `/bucket/`
  *   failed the signature check (ListObjectsV2, HeadBucket: every bucket-level call); its DES continuation tokens need
  *   OpenSSL's legacy provider (every truncated listing was a 500); listed keys with & < > were escaped twice. It also
- *   served unsigned requests; here the bucket is private (403) like S3's.
+ *   served unsigned requests; here the bucket is private (403) like S3's. It answers ListMultipartUploads with 501 and
+ *   AbortMultipartUpload with 405; s3ServerUploads.ts adds both (plus NoSuchUpload for unknown upload ids).
  *
  * Client settings the code under test needs against this server:
  * - `forcePathStyle: true` and `endpoint` (a bucket sub-domain of 127.0.0.1 does not resolve).
@@ -28,7 +29,8 @@
  *   it the SDK sends Transfer-Encoding: chunked, which this server stores correctly but real S3 refuses (411).
  * Works: PutObject, Upload (multipart, 5 MiB parts), GetObject (full and Range), HeadObject (404 NotFound),
  * ListObjectsV2 (prefix, delimiter, MaxKeys/ContinuationToken pages), DeleteObject, DeleteObjects, CopyObject,
- * HeadBucket, presigned GET (tampered or expired: 403), any client region (us-east-1, eu-central-1 tried).
+ * HeadBucket, CreateMultipartUpload/UploadPart/CompleteMultipartUpload, ListMultipartUploads (prefix, one page),
+ * AbortMultipartUpload, presigned GET (tampered or expired: 403), any client region (us-east-1, eu-central-1 tried).
  * Limits: a ListObjectsV2 Prefix (or other query value) containing `!'()*` fails the signature check (s3rver encodes
  * query values with encodeURIComponent, the SDK with RFC 3986); such keys work for put/get/head/presign. Keys with
  * `//` are not routed (404). Multipart ETags are a plain MD5, without S3's `-N` suffix.

@@ -1,8 +1,8 @@
 /**
  * The child process behind test/support/s3Server.ts (read the findings there): one @20minutes/s3rver on 127.0.0.1,
- * one bucket, one random key pair, plus three small fixes. startS3Server() runs it with
- * `--openssl-legacy-provider`, because s3rver encrypts ListObjectsV2 continuation tokens with DES, which OpenSSL 3
- * only has in its legacy provider (without it every truncated listing is a 500 InternalError).
+ * one bucket, one random key pair, three small fixes and the multipart-upload calls of s3ServerUploads.ts.
+ * startS3Server() runs it with `--openssl-legacy-provider`, because s3rver encrypts ListObjectsV2 continuation tokens
+ * with DES, which OpenSSL 3 only has in its legacy provider (without it every truncated listing is a 500).
  *
  * Protocol: the configuration arrives as JSON in S3_TEST_SERVER_CONFIG; once listening it prints one JSON line
  * `{"port":N}` on stdout; it exits (removing its data directory) when its stdin closes or on SIGTERM/SIGINT, so a
@@ -11,6 +11,7 @@
 import { rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import { addMultipartUploadRoutes, type KoaRouter } from './s3ServerUploads.js';
 
 interface ChildConfig {
   directory: string;
@@ -39,12 +40,13 @@ type S3rverClass = new (options: Record<string, unknown>) => S3rverApp;
 interface AwsAccountModule {
   DUMMY_ACCOUNT: { createKeyPair(id: string, secret: string): void; revokeAccessKey(id: string): void };
 }
-type S3ErrorClass = new (code: string, message: string) => Error;
+type S3ErrorClass = new (code: string, message: string, detail?: Record<string, unknown>) => Error;
 
 const require = createRequire(import.meta.url);
 const S3rver = require('@20minutes/s3rver') as S3rverClass;
 const { DUMMY_ACCOUNT } = require('@20minutes/s3rver/lib/models/account') as AwsAccountModule;
 const S3Error = require('@20minutes/s3rver/lib/models/error') as S3ErrorClass;
+addMultipartUploadRoutes(require('@20minutes/s3rver/lib/routes') as KoaRouter, S3Error);
 
 /**
  * Fix 3: s3rver escapes every XML text with he.escape and then hands it to fast-xml-parser 5's builder, which
