@@ -188,12 +188,19 @@ describe('offline S3 server (test/support/s3Server.ts)', () => {
     expect((left.Contents ?? []).map((o) => o.Key)).toEqual(['del/4']);
   });
 
-  it('CopyObject copies byte for byte', async () => {
+  it('CopyObject copies byte for byte; onto itself only with new metadata (MetadataDirective REPLACE), as S3 demands', async () => {
     const data = randomBytes(70_000);
     const c = client();
-    await c.send(new PutObjectCommand({ Bucket: server.bucket, Key: 'copy/src.bin', Body: data }));
+    await c.send(new PutObjectCommand({ Bucket: server.bucket, Key: 'copy/src.bin', Body: data, Metadata: { sha256: 'one' } }));
     await c.send(new CopyObjectCommand({ Bucket: server.bucket, Key: 'copy/dst.bin', CopySource: `${server.bucket}/copy/src.bin` }));
     expect((await read(c, 'copy/dst.bin')).equals(data)).toBe(true);
+    expect((await c.send(new HeadObjectCommand({ Bucket: server.bucket, Key: 'copy/dst.bin' }))).Metadata).toEqual({ sha256: 'one' });
+
+    const self = { Bucket: server.bucket, Key: 'copy/src.bin', CopySource: `${server.bucket}/copy/src.bin` };
+    expect(await statusOf(c.send(new CopyObjectCommand(self)))).toEqual({ name: 'InvalidRequest', status: 400 });
+    await c.send(new CopyObjectCommand({ ...self, MetadataDirective: 'REPLACE', Metadata: { sha256: 'two' } }));
+    expect((await c.send(new HeadObjectCommand({ Bucket: server.bucket, Key: 'copy/src.bin' }))).Metadata).toEqual({ sha256: 'two' });
+    expect((await read(c, 'copy/src.bin')).equals(data)).toBe(true);
   });
 
   it('a presigned GET URL works with plain fetch(); tampered, expired and unsigned requests get 403', async () => {
