@@ -49,7 +49,7 @@ const S3Error = require('@20minutes/s3rver/lib/models/error') as S3ErrorClass;
 addMultipartUploadRoutes(require('@20minutes/s3rver/lib/routes') as KoaRouter, S3Error);
 
 /**
- * Fix 3: s3rver escapes every XML text with he.escape and then hands it to fast-xml-parser 5's builder, which
+ * Fix 1: s3rver escapes every XML text with he.escape and then hands it to fast-xml-parser 5's builder, which
  * escapes again, so ListObjectsV2 answers the key `a&b` as `a&amp;b` after parsing. Only this process loads he.
  */
 const he = createRequire(require.resolve('@20minutes/s3rver'))('he') as { escape: (text: string) => string };
@@ -63,12 +63,13 @@ DUMMY_ACCOUNT.revokeAccessKey('S3RVER');
 DUMMY_ACCOUNT.createKeyPair(config.accessKeyId, config.secretAccessKey);
 
 /**
- * Fix 1: the SDK sends bucket-level calls path-style as `/bucket/?list-type=2` and signs the canonical URI
+ * Fix 2: the SDK sends bucket-level calls path-style as `/bucket/?list-type=2` and signs the canonical URI
  * `/bucket/`; s3rver rebuilds it as `/bucket` (no slash) for path-style requests, so every ListObjectsV2 fails with
  * SignatureDoesNotMatch. Its virtual-host branch builds `'/' + bucket + mountPath`, which is exactly `/bucket/` with
- * mountPath '/'. Routing is unaffected: the path is left alone and only the authentication reads these two fields.
+ * mountPath '/'. Routing is unaffected: the path is left alone, and only the authentication (and website hosting,
+ * unused here) reads these two fields.
  *
- * Fix 2: s3rver serves unsigned requests as if the bucket were public. Real S3 refuses them for a private bucket, and
+ * Fix 3: s3rver serves unsigned requests as if the bucket were public. Real S3 refuses them for a private bucket, and
  * the code under test must never rely on an unsigned URL working.
  */
 function s3CompatFixes(ctx: KoaContext, next: () => Promise<void>): unknown {
