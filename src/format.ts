@@ -27,6 +27,17 @@ export function headCodePoints(text: string, max: number): string {
   return Array.from(text).slice(0, Math.max(0, max)).join('');
 }
 
+/**
+ * At most `max` UTF-16 code units of `text` (the unit APIs such as Discord's count in), never ending on half an
+ * emoji: a cut inside a surrogate pair drops the whole character.
+ */
+export function headUtf16(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const end = Math.max(0, max);
+  const last = text.charCodeAt(end - 1);
+  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? end - 1 : end);
+}
+
 /** The last `max` code points of `text`. */
 export function tailCodePoints(text: string, max: number): string {
   return max <= 0 ? '' : Array.from(text).slice(-max).join('');

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { shortLabel } from '../../src/bots/core/format.js';
+import { headUtf16 } from '../../src/format.js';
 import { renderKey } from '../../src/queue/dedup.js';
 import { createLinkSigner } from '../../src/web/links.js';
 import { createWebMetrics } from '../../src/web/metrics.js';
@@ -82,5 +83,17 @@ describe('labels cut by code points', () => {
     const cut = shortLabel(`${'😀'.repeat(30)}x${'🎬'.repeat(10)}`);
     expect(wellFormed(cut)).toBe(true);
     expect(Array.from(cut).length).toBe(32);
+  });
+});
+
+describe('cutting to a UTF-16 length (Discord thread names, button labels)', () => {
+  it('never ends on half an emoji, and keeps text that fits as is', () => {
+    const name = `${'a'.repeat(99)}😀 more`;
+    const cut = headUtf16(name, 100);
+    expect(cut).toBe('a'.repeat(99));
+    expect(wellFormed(cut)).toBe(true);
+    expect(headUtf16('😀😀', 4)).toBe('😀😀');
+    expect(headUtf16('😀😀', 3)).toBe('😀');
+    expect(headUtf16('short', 100)).toBe('short');
   });
 });

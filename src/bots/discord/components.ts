@@ -1,4 +1,5 @@
 import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonComponent } from 'discord.js';
+import { headUtf16 } from '../../format.js';
 import { decodeAction } from '../core/actions.js';
 import type { Keyboard } from '../core/platform.js';
 
@@ -19,7 +20,7 @@ export function toComponents(keyboard: Keyboard | undefined): APIActionRowCompon
     components: row.map((b) => ({
       type: ComponentType.Button,
       style: decodeAction(b.action)?.type === 'cancel' ? ButtonStyle.Danger : decodeAction(b.action)?.type === 'render' ? ButtonStyle.Primary : ButtonStyle.Secondary,
-      label: b.label.slice(0, MAX_LABEL),
+      label: headUtf16(b.label, MAX_LABEL),
       custom_id: b.action,
     })),
   }));

@@ -1,4 +1,5 @@
 import { ChannelType, Routes, ThreadAutoArchiveDuration, type REST } from 'discord.js';
+import { headUtf16 } from '../../format.js';
 import type { Logger } from '../../log.js';
 import type { ChatAddress } from '../core/platform.js';
 
@@ -21,7 +22,7 @@ export async function openBatchThread(rest: REST, place: ThreadPlace, starterMes
   if (place.inThread && place.parentId) return { chatId: place.parentId, threadId: place.channelId, created: false };
   if (!place.inGuild) return { chatId: place.channelId, created: false };
   try {
-    const body = { name: name.slice(0, 100), auto_archive_duration: ThreadAutoArchiveDuration.OneDay };
+    const body = { name: headUtf16(name, 100), auto_archive_duration: ThreadAutoArchiveDuration.OneDay };
     const thread = (await (starterMessageId
       ? rest.post(Routes.threads(place.channelId, starterMessageId), { body })
       : rest.post(Routes.threads(place.channelId), { body: { ...body, type: ChannelType.PublicThread } }))) as { id: string };
