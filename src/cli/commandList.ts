@@ -41,6 +41,12 @@ export const commandList: CommandEntry[] = [
     load: () => import('./commands/register.js'),
   },
   { name: 'model', hasOptions: false, description: 'Import a Wav2Lip checkpoint (.pth) as ONNX, or check a lip-sync model.', load: () => import('./commands/model.js') },
+  {
+    name: 'storage',
+    hasOptions: false,
+    description: 'Check the store of inputs and outputs (STORAGE_URL: local folder or S3-compatible bucket).',
+    load: () => import('./commands/storage.js'),
+  },
 ];
 
 /**

@@ -92,6 +92,8 @@ export interface Storage {
   presignOutput?(renderKey: string, expiresSeconds: number, options?: { fileName?: string; disposition?: 'inline' | 'attachment' }): Promise<string>;
   /** Resolves when the store answers (for /healthz); throws StorageUnavailableError otherwise. */
   ping(): Promise<void>;
+  /** Releases connections (the S3 client's sockets); nothing to do for local storage. */
+  close?(): void;
 }
 
 const inputExtensions = new Set([
