@@ -36,7 +36,9 @@ export type StorageSettings =
  * and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, instance or pod roles).
  */
 export function loadStorageConfig(env: NodeJS.ProcessEnv = process.env, dataDir: string, cwd: string = process.cwd()): StorageSettings {
-  const e = parseEnv(storageEnvSchema, env, 'storage configuration', 'docs/queue.md');
+  // Credentials pasted into a URL are refused, and masked in the message that repeats the value.
+  const masked = { ...env, STORAGE_URL: maskUserinfo(env.STORAGE_URL), S3_ENDPOINT: maskUserinfo(env.S3_ENDPOINT) };
+  const e = parseEnv(storageEnvSchema, masked, 'storage configuration', 'docs/queue.md');
   const url = e.STORAGE_URL;
   if (url === undefined) return { kind: 'local', root: dataDir };
   if (url.startsWith('file://')) return { kind: 'local', root: path.resolve(cwd, fileURLToPath(url)) };
@@ -52,3 +54,9 @@ export function loadStorageConfig(env: NodeJS.ProcessEnv = process.env, dataDir:
     presign: e.S3_PRESIGN,
   };
 }
+
+function maskUserinfo(url: string | undefined): string | undefined {
+  return url?.replace(/^([a-z0-9+.-]+:\/\/)[^/@\s]*@/i, '$1***@');
+}
+
+export const storageSettingNames = Object.keys(storageEnvSchema.shape);

@@ -5,6 +5,7 @@ import { settingNames } from '../../src/config/index.js';
 import { botSettingNames } from '../../src/config/bots.js';
 import { discordSettingNames } from '../../src/config/discord.js';
 import { queueSettingNames } from '../../src/config/queue.js';
+import { storageSettingNames } from '../../src/config/storage.js';
 import { webSettingNames } from '../../src/config/web.js';
 
 const documented = new Set(
@@ -16,7 +17,7 @@ const documented = new Set(
 
 describe('.env.example', () => {
   it('documents every setting the service reads', () => {
-    const missing = [...settingNames, ...queueSettingNames, ...webSettingNames, ...botSettingNames, ...discordSettingNames].filter((name) => !documented.has(name));
+    const missing = [...settingNames, ...queueSettingNames, ...storageSettingNames, ...webSettingNames, ...botSettingNames, ...discordSettingNames].filter((name) => !documented.has(name));
     expect(missing).toEqual([]);
   });
 });
