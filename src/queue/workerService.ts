@@ -15,6 +15,7 @@ import { startRetention } from './retention.js';
 import { renderTempPatterns, startTempSweeper, storageTempPatterns } from './tempSweep.js';
 import { StateStore } from './state.js';
 import { openStorage } from './openStorage.js';
+import type { Storage } from './storage.js';
 import { startWorker, type WorkerHandle } from './worker.js';
 import { finishedTtlSeconds } from './queue.js';
 import type { Service } from './services.js';
@@ -50,6 +51,7 @@ export function workerService(config: QueueConfig, redisUrl: () => string | unde
   let reconciler: { stop(): Promise<void> } | null = null;
   let jobs: Queue | null = null;
   let sweeper: { stop(): Promise<void> } | null = null;
+  let storage: Storage | null = null;
   return {
     name: 'worker',
     async start() {
@@ -62,7 +64,7 @@ export function workerService(config: QueueConfig, redisUrl: () => string | unde
         throw new ConfigError(`Cannot reach Redis at ${url ?? 'redis://127.0.0.1:6379'}. ${installHint}`);
       }
       await warnIfEvicting(redis, log);
-      const storage = openStorage(config.storage);
+      storage = openStorage(config.storage);
       sweeper = startTempSweeper(
         [
           { dir: renderTempDir(log), patterns: renderTempPatterns },
@@ -97,6 +99,8 @@ export function workerService(config: QueueConfig, redisUrl: () => string | unde
       await jobs?.close();
       await renderer?.close();
       redis?.disconnect();
+      storage?.close?.();
+      storage = null;
       handle = null;
       renderer = null;
       retention = null;

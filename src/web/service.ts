@@ -43,6 +43,8 @@ export function createWebService(options: WebServiceOptions): WebService {
   let address: string | null = null;
   let ops: FastifyInstance | null = null;
   let opsAddress: string | null = null;
+  /** The store this service opened itself (closed on stop); one passed in belongs to the caller. */
+  let ownStorage: Storage | null = null;
 
   return {
     name: 'web',
@@ -73,7 +75,7 @@ export function createWebService(options: WebServiceOptions): WebService {
       } catch {
         throw new ConfigError(`The web server cannot reach Redis at ${redactSecrets(url ?? 'redis://127.0.0.1:6379')} (REDIS_URL). Is "lipsync start" or redis-server running?`);
       }
-      const storage = options.storage ?? openStorage(queueConfig.storage);
+      const storage = options.storage ?? (ownStorage = openStorage(queueConfig.storage));
       queue = new RenderQueue({ redis, config: queueConfig, storage, log });
       const q = queue;
       metrics = createWebMetrics({
@@ -114,6 +116,8 @@ export function createWebService(options: WebServiceOptions): WebService {
       await subscription?.close().catch(() => undefined);
       await queue?.close().catch(() => undefined);
       redis?.disconnect();
+      ownStorage?.close?.();
+      ownStorage = null;
       app = null;
       subscription = null;
       queue = null;

@@ -96,13 +96,19 @@ describe('temp files of killed processes are swept', () => {
       const spill = path.join(dir, `lipsync-spill-${deadPid}-abcDEF`);
       await mkdir(spill);
       await writeFile(path.join(spill, '000001.jpg'), 'frame');
+      // A killed worker's folder of fetched inputs and its output before the upload.
+      const work = path.join(dir, `lipsync-work-${deadPid}-ghIJ12`);
+      await mkdir(work);
+      await writeFile(path.join(work, 'input.mp4'), 'fetched');
       const tmp = path.join(h.config.dataDir, 'tmp');
       await mkdir(tmp, { recursive: true });
       const { HOST_TAG } = await import('../../src/queue/tempSweep.js');
       const copy = path.join(tmp, `in-${HOST_TAG}-${deadPid}-0123456789abcdef`);
       await writeFile(copy, 'half a copy');
-      await h.startWorker(100, { TEMP_DIR: dir });
-      await waitUntil('the dead process\'s spill and copy removed', async () => (await readdir(dir)).length === 0 && (await readdir(tmp)).length === 0);
+      const live = await h.startWorker(100, { TEMP_DIR: dir });
+      // What stays is the live worker's own work folder.
+      const others = async () => (await readdir(dir)).filter((n) => !n.startsWith(`lipsync-work-${live.child.pid}-`));
+      await waitUntil('the dead process\'s spill and copy removed', async () => (await others()).length === 0 && (await readdir(tmp)).length === 0);
     } finally {
       await h.close();
     }
