@@ -3,6 +3,8 @@ import { pino } from 'pino';
 import { Redis } from 'ioredis';
 import { S3Storage } from '../../src/queue/s3Storage.js';
 import { createHealthProbe } from '../../src/web/health.js';
+import { createLinkSigner, createWebService } from '../../src/web/index.js';
+import { testWebConfig } from '../support/batchFixture.js';
 import { RenderQueue } from '../../src/queue/queue.js';
 import { freePort } from '../support/net.js';
 import { TEST_REDIS_URL } from '../support/redis.js';
@@ -49,6 +51,20 @@ describe('object store down', () => {
       const done = await h.waitBatchDone(s.batchId);
       expect(done.summary).toMatchObject({ done: 1, failed: 0 });
       expect(h.of('clipDone').map((e) => e.clipId)).toEqual([clipId]);
+
+      // A web server whose store stops answering: 503 (try again), not a 500 or a 410 "deleted".
+      const dead = new S3Storage({ bucket: s3.bucket, prefix: 'down', region: s3.region, endpoint: `http://127.0.0.1:${await freePort()}`, forcePathStyle: true, credentials: s3.credentials, retry: { baseMs: 10 } });
+      const config = testWebConfig();
+      const web = createWebService({ config, queueConfig: h.config, storage: dead, redisUrl: () => TEST_REDIS_URL, log: pino({ level: 'silent' }) });
+      await web.start();
+      try {
+        const links = createLinkSigner({ secret: config.linkSecret, ttlSeconds: config.linkTtlSeconds, publicUrl: web.address! });
+        const res = await fetch(links.clipUrl(clipId));
+        expect(res.status).toBe(503);
+      } finally {
+        await web.stop();
+        dead.close();
+      }
     } finally {
       await queue.close();
       storage.close();

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ClipState, Storage } from '../../queue/index.js';
-import { isRenderKey } from '../../queue/storage.js';
+import { isRenderKey, StorageUnavailableError } from '../../queue/storage.js';
 import type { WebContext } from '../context.js';
 import { HttpError, notFound } from '../errors.js';
 import { isNotModified, isPreconditionFailed, rangeStillValid, validatorsFor } from '../http/conditional.js';
@@ -14,8 +14,14 @@ export const clipGone = () =>
 /** A finished clip's stored MP4 (size and age, for validators), by its storage key: never by anything from the URL. */
 export async function statClipFile(storage: Storage, clip: ClipState): Promise<{ size: number; mtimeMs: number; key: string } | null> {
   if (clip.status !== 'done' || !clip.output || !isRenderKey(clip.output.key)) return null;
-  const st = await storage.statOutput(clip.output.key);
+  const st = await storage.statOutput(clip.output.key).catch(storeDown);
   return st ? { size: st.bytes, mtimeMs: st.mtimeMs, key: clip.output.key } : null;
+}
+
+/** The object store not answering is temporary: 503, so clients and proxies try again later. */
+function storeDown(err: unknown): never {
+  if (err instanceof StorageUnavailableError) throw new HttpError(503, 'Storage unavailable', 'Clips cannot be read right now. Please try again in a few minutes.');
+  throw err;
 }
 
 function notReady(clip: ClipState): HttpError {
@@ -73,7 +79,7 @@ export const clipRoutes: FastifyPluginAsync<WebContext> = async (app, ctx) => {
           ctx.metrics.downloadStarted('clip');
           return reply.code(302).removeHeader('Content-Length').removeHeader('Content-Range').header('Cache-Control', 'private, no-store').header('Location', url).send();
         }
-        const opened = await ctx.storage.openOutput(file.key, { start, end });
+        const opened = await ctx.storage.openOutput(file.key, { start, end }).catch(storeDown);
         if (!opened) throw clipGone();
         if (opened.size !== file.size) {
           // Replaced between the two looks (a re-render): the headers sent would not match these bytes.
