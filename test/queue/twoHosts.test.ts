@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { S3Storage } from '../../src/queue/s3Storage.js';
 import { createLinkSigner, createWebService, type WebService } from '../../src/web/index.js';
+import { writeTestModel } from '../../scripts/make-test-model.js';
 import { testWebConfig } from '../support/batchFixture.js';
+import { ffmpeg, ffprobe, makeMovingTemplate, SPEECH } from '../support/media.js';
 import { TEST_REDIS_URL } from '../support/redis.js';
 import { startS3Server, type S3TestServer } from '../support/s3Server.js';
 import { QueueHarness, silentLog, type WorkerProcess } from './harness.js';
@@ -124,6 +126,51 @@ describe('two worker hosts sharing only Redis and the object store', () => {
     } finally {
       stored.close();
     }
+  });
+
+  it('a real render (ffmpeg + the test model) on a host without shared disk: inputs fetched, MP4 uploaded, served whole', async () => {
+    h = await QueueHarness.create('hosts-real', { STORAGE_URL: s3.storageUrl('real'), S3_ENDPOINT: s3.endpoint, S3_FORCE_PATH_STYLE: '1' });
+    const model = path.join(h.dir, 'test.onnx');
+    await writeTestModel(model);
+    const audio = path.join(h.dir, 'speech.wav');
+    ffmpeg(['-i', SPEECH, '-t', '1', audio]);
+    const templates = [0, 1].map((i) => makeMovingTemplate(path.join(h!.dir, `face${i}.mp4`), { seconds: 1, fps: 25 + i, size: 160 }));
+    const host = { DATA_DIR: path.join(h.dir, 'gpu', 'data'), TEMP_DIR: path.join(h.dir, 'gpu', 'tmp') };
+    await mkdir(host.TEMP_DIR, { recursive: true });
+    await h.startWorker(null, { ...host, LIPSYNC_MODEL: model, LIPSYNC_ENGINE: 'wav2lip', LIPSYNC_DEVICE: 'cpu' });
+    const s = await h.queue.submitBatch({
+      owner: { platform: 'cli', userId: 'hosts-real' },
+      audio: { path: audio, label: 'speech.wav' },
+      videos: templates.map((p, i) => ({ path: p, label: `face${i}.mp4` })),
+    });
+    const done = await h.waitBatchDone(s.batchId);
+    expect(done.summary, JSON.stringify(h.of('clipFailed'))).toEqual({ total: 2, done: 2, failed: 0, cancelled: 0 });
+
+    const config = testWebConfig();
+    const web = createWebService({ config, queueConfig: h.config, redisUrl: () => TEST_REDIS_URL, log: silentLog });
+    webs.push(web);
+    await web.start();
+    const links = createLinkSigner({ secret: config.linkSecret, ttlSeconds: config.linkTtlSeconds, publicUrl: web.address! });
+    const stored = new S3Storage({ bucket: s3.bucket, prefix: 'real', region: s3.region, endpoint: s3.endpoint, forcePathStyle: true });
+    try {
+      for (const clip of (await h.queue.getBatch(s.batchId))!.clips) {
+        const body = Buffer.from(await (await fetch(links.clipUrl(clip.clipId))).arrayBuffer());
+        const reader = (await stored.openOutput(clip.output!.key))!;
+        const chunks: Buffer[] = [];
+        for await (const c of reader.stream as AsyncIterable<Buffer>) chunks.push(c);
+        expect(body.equals(Buffer.concat(chunks))).toBe(true);
+        const file = path.join(h.dir, `${clip.clipId}.mp4`);
+        await writeFile(file, body);
+        const probe = ffprobe(file);
+        expect(probe.streams.map((st) => st.codec_type).sort()).toEqual(['audio', 'video']);
+        expect(Number(probe.format.duration)).toBeCloseTo(1, 0);
+      }
+    } finally {
+      stored.close();
+    }
+    // The worker's folder holds nothing of finished clips (its inputs and outputs were removed after each clip).
+    const [work] = (await readdir(host.TEMP_DIR)).filter((n) => n.startsWith('lipsync-work-'));
+    expect(await readdir(path.join(host.TEMP_DIR, work!))).toEqual([]);
   });
 });
 
