@@ -7,9 +7,12 @@ export class InputError extends Error {
   override readonly name = 'InputError';
   /** Stable machine-readable reason, e.g. 'no-video-stream', 'too-long'. */
   readonly code: string;
-  constructor(code: string, userMessage: string, options?: { cause?: unknown }) {
-    super(userMessage, options);
+  /** What the message says, as data: the bots word it again from their catalog in the user's language (src/i18n). */
+  readonly params: Readonly<Record<string, string | number | boolean>> | undefined;
+  constructor(code: string, userMessage: string, options?: { cause?: unknown; params?: Readonly<Record<string, string | number | boolean>> }) {
+    super(userMessage, options?.cause !== undefined ? { cause: options.cause } : undefined);
     this.code = code;
+    this.params = options?.params;
   }
 }
 

@@ -42,3 +42,12 @@ export function headUtf16(text: string, max: number): string {
 export function tailCodePoints(text: string, max: number): string {
   return max <= 0 ? '' : Array.from(text).slice(-max).join('');
 }
+
+/** Cuts a label so one list line stays short; keeps the end (the file extension) visible. */
+export function shortLabel(label: string, max = 32): string {
+  // Counted in code points: a UTF-16 cut could split an emoji, and half an emoji breaks the platforms' APIs.
+  const chars = Array.from(label);
+  if (chars.length <= max) return label;
+  const tail = tailCodePoints(label, 8);
+  return `${headCodePoints(label, max - 8 - 1)}…${tail}`;
+}

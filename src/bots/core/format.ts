@@ -1,7 +1,5 @@
 /** Small pure formatters for chat text. */
-import { headCodePoints, tailCodePoints } from '../../format.js';
-
-export { formatBytes, formatSeconds } from '../../format.js';
+export { formatBytes, formatSeconds, shortLabel } from '../../format.js';
 
 /** A rough ETA: "a few seconds", "about 40 s", "about 3 min". */
 export function formatEta(seconds: number): string {
@@ -18,15 +16,6 @@ export function progressBar(fraction: number, width = 10): string {
   const f = Number.isFinite(fraction) ? Math.min(1, Math.max(0, fraction)) : 0;
   const full = Math.floor(f * width);
   return '▓'.repeat(full) + '░'.repeat(width - full);
-}
-
-/** Cuts a label so one list line stays short; keeps the end (the file extension) visible. */
-export function shortLabel(label: string, max = 32): string {
-  // Counted in code points: a UTF-16 cut could split an emoji, and half an emoji breaks the platforms' APIs.
-  const chars = Array.from(label);
-  if (chars.length <= max) return label;
-  const tail = tailCodePoints(label, 8);
-  return `${headCodePoints(label, max - 8 - 1)}…${tail}`;
 }
 
 /** Keeps text under a platform's length limit, cutting at a line break where possible. */
