@@ -42,53 +42,51 @@ export const clipRoutes: FastifyPluginAsync<WebContext> = async (app, ctx) => {
       if (clip.status !== 'done') throw notReady(clip);
       const file = await statClipFile(ctx.storage, clip);
       if (!file) throw clipGone();
-      {
-        const v = validatorsFor(file.key, file.size, file.mtimeMs);
-        const name = `${safeBaseName(clip.template, `clip-${clip.index + 1}`)}.mp4`;
-        const maxAge = Math.max(0, Math.min(86_400, expiresAt - Math.floor(ctx.now() / 1000)));
-        reply
-          .header('Accept-Ranges', 'bytes')
-          .header('ETag', v.etag)
-          .header('Last-Modified', v.lastModified)
-          .header('Cache-Control', `private, max-age=${maxAge}`)
-          .header('Content-Disposition', contentDisposition(request.query.dl === '1' ? 'attachment' : 'inline', name));
+      const v = validatorsFor(file.key, file.size, file.mtimeMs);
+      const name = `${safeBaseName(clip.template, `clip-${clip.index + 1}`)}.mp4`;
+      const maxAge = Math.max(0, Math.min(86_400, expiresAt - Math.floor(ctx.now() / 1000)));
+      reply
+        .header('Accept-Ranges', 'bytes')
+        .header('ETag', v.etag)
+        .header('Last-Modified', v.lastModified)
+        .header('Cache-Control', `private, max-age=${maxAge}`)
+        .header('Content-Disposition', contentDisposition(request.query.dl === '1' ? 'attachment' : 'inline', name));
 
-        if (isPreconditionFailed(request.headers, v)) {
-          return reply.code(412).header('Content-Length', '0').send();
-        }
-        if (isNotModified(request.headers, v)) {
-          return reply.code(304).send();
-        }
-        reply.type('video/mp4');
-        const rangeHeader = firstHeader(request.headers.range);
-        const range = rangeStillValid(firstHeader(request.headers['if-range']), v) ? parseRange(rangeHeader, file.size) : { kind: 'full' as const };
-        if (range.kind === 'unsatisfiable') {
-          reply.removeHeader('Content-Disposition');
-          return reply.code(416).type('text/plain; charset=utf-8').header('Content-Range', `bytes */${file.size}`).send('Range not satisfiable\n');
-        }
-        const start = range.kind === 'partial' ? range.start : 0;
-        const end = range.kind === 'partial' ? range.end : file.size - 1;
-        const length = file.size === 0 ? 0 : end - start + 1;
-        if (range.kind === 'partial') reply.code(206).header('Content-Range', `bytes ${start}-${end}/${file.size}`);
-        reply.header('Content-Length', String(length));
-        if (request.method === 'HEAD' || length === 0) return reply.send();
-        if (ctx.presign && ctx.storage.presignOutput) {
-          // The store serves the bytes (Range included); its URL expires no later than this link.
-          const remaining = expiresAt - Math.floor(ctx.now() / 1000);
-          const url = await ctx.storage.presignOutput(file.key, Math.max(1, remaining), { fileName: name, disposition: request.query.dl === '1' ? 'attachment' : 'inline' });
-          ctx.metrics.downloadStarted('clip');
-          return reply.code(302).removeHeader('Content-Length').removeHeader('Content-Range').header('Cache-Control', 'private, no-store').header('Location', url).send();
-        }
-        const opened = await ctx.storage.openOutput(file.key, { start, end }).catch(storeDown);
-        if (!opened) throw clipGone();
-        if (opened.size !== file.size) {
-          // Replaced between the two looks (a re-render): the headers sent would not match these bytes.
-          opened.stream.destroy();
-          throw new HttpError(503, 'Clip changing', 'This clip is being stored again right now. Try again in a moment.');
-        }
-        ctx.metrics.downloadStarted('clip');
-        return reply.send(opened.stream);
+      if (isPreconditionFailed(request.headers, v)) {
+        return reply.code(412).header('Content-Length', '0').send();
       }
+      if (isNotModified(request.headers, v)) {
+        return reply.code(304).send();
+      }
+      reply.type('video/mp4');
+      const rangeHeader = firstHeader(request.headers.range);
+      const range = rangeStillValid(firstHeader(request.headers['if-range']), v) ? parseRange(rangeHeader, file.size) : { kind: 'full' as const };
+      if (range.kind === 'unsatisfiable') {
+        reply.removeHeader('Content-Disposition');
+        return reply.code(416).type('text/plain; charset=utf-8').header('Content-Range', `bytes */${file.size}`).send('Range not satisfiable\n');
+      }
+      const start = range.kind === 'partial' ? range.start : 0;
+      const end = range.kind === 'partial' ? range.end : file.size - 1;
+      const length = file.size === 0 ? 0 : end - start + 1;
+      if (range.kind === 'partial') reply.code(206).header('Content-Range', `bytes ${start}-${end}/${file.size}`);
+      reply.header('Content-Length', String(length));
+      if (request.method === 'HEAD' || length === 0) return reply.send();
+      if (ctx.presign && ctx.storage.presignOutput) {
+        // The store serves the bytes (Range included); its URL expires no later than this link.
+        const remaining = expiresAt - Math.floor(ctx.now() / 1000);
+        const url = await ctx.storage.presignOutput(file.key, Math.max(1, remaining), { fileName: name, disposition: request.query.dl === '1' ? 'attachment' : 'inline' });
+        ctx.metrics.downloadStarted('clip');
+        return reply.code(302).removeHeader('Content-Length').removeHeader('Content-Range').header('Cache-Control', 'private, no-store').header('Location', url).send();
+      }
+      const opened = await ctx.storage.openOutput(file.key, { start, end }).catch(storeDown);
+      if (!opened) throw clipGone();
+      if (opened.size !== file.size) {
+        // Replaced between the two looks (a re-render): the headers sent would not match these bytes.
+        opened.stream.destroy();
+        throw new HttpError(503, 'Clip changing', 'This clip is being stored again right now. Try again in a moment.');
+      }
+      ctx.metrics.downloadStarted('clip');
+      return reply.send(opened.stream);
     },
   });
 };
