@@ -19,11 +19,11 @@ export async function probeAudioSeconds(file: string, label = 'the audio'): Prom
     );
     stdout = out.toString('utf8');
   } catch (err) {
-    throw new InputError('unreadable-audio', `I couldn't read ${label}. Send an MP3, WAV, OGG or M4A file (or a video with sound).`, { cause: err });
+    throw new InputError('unreadable-audio', `I couldn't read ${label}. Send an MP3, WAV, OGG or M4A file (or a video with sound).`, { cause: err, params: { label, stage: 'read' } });
   }
   const seconds = Number.parseFloat(stdout.trim());
   if (!Number.isFinite(seconds) || seconds <= 0) {
-    throw new InputError('unreadable-audio', `I couldn't find how long ${label} is. Send an MP3, WAV, OGG or M4A file.`);
+    throw new InputError('unreadable-audio', `I couldn't find how long ${label} is. Send an MP3, WAV, OGG or M4A file.`, { params: { label, stage: 'duration' } });
   }
   return seconds;
 }

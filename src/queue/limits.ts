@@ -10,12 +10,14 @@ export function checkBatchLimits(limits: QueueLimits, clipCount: number, audioSe
     throw new InputError(
       'too-many-clips',
       `That is ${clipCount} videos; one batch can have at most ${limits.maxClipsPerBatch}. Split them into smaller batches.`,
+      { params: { clips: clipCount, max: limits.maxClipsPerBatch } },
     );
   }
   if (audioSeconds > limits.maxAudioSeconds) {
     throw new InputError(
       'audio-too-long',
       `The audio is ${formatSeconds(audioSeconds)} long; the limit is ${formatSeconds(limits.maxAudioSeconds)}. Trim it and send it again.`,
+      { params: { seconds: audioSeconds, maxSeconds: limits.maxAudioSeconds } },
     );
   }
 }
@@ -26,6 +28,7 @@ export function queueFullError(pending: number, adding: number, max: number): In
   return new InputError(
     'queue-full',
     `You already have ${pending} clip${pending === 1 ? '' : 's'} waiting and this batch adds ${adding}; the limit is ${max}.${hint}`,
+    { params: { pending, adding, max } },
   );
 }
 

@@ -153,6 +153,7 @@ export class RenderQueue {
           batchId,
           owner: req.owner,
           replyTo: req.replyTo ?? null,
+          ...(req.locale ? { locale: req.locale } : {}),
           options,
           audio: audioLabel,
           inputKeys: [audio.key, ...templates.map((t) => t.input.key)],

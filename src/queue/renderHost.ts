@@ -20,7 +20,7 @@ function send(msg: HostReply): void {
 }
 
 function serialize(err: unknown): SerializedError {
-  if (err instanceof InputError) return { name: 'InputError', message: err.message, code: err.code };
+  if (err instanceof InputError) return { name: 'InputError', message: err.message, code: err.code, ...(err.params ? { params: err.params } : {}) };
   if (err instanceof CancelledError) return { name: 'CancelledError', message: err.message };
   if (err instanceof Error) return { name: err.name, message: err.message };
   return { name: 'Error', message: String(err) };

@@ -37,7 +37,7 @@ function hostEntry(): { file: string; execArgv: string[] } {
 }
 
 function revive(e: SerializedError): Error {
-  if (e.name === 'InputError') return new InputError(e.code ?? 'invalid-input', e.message);
+  if (e.name === 'InputError') return new InputError(e.code ?? 'invalid-input', e.message, e.params ? { params: e.params } : undefined);
   if (e.name === 'CancelledError') return new CancelledError(e.message);
   return new InternalError(`render failed: ${e.message}`);
 }

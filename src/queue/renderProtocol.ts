@@ -12,6 +12,8 @@ export interface SerializedError {
   name: string;
   message: string;
   code?: string;
+  /** InputError params (the bots word the refusal from them). */
+  params?: Readonly<Record<string, string | number | boolean>>;
 }
 
 /** Worker → render host. */

@@ -38,6 +38,7 @@ export interface NewBatch {
   batchId: string;
   owner: Owner;
   replyTo: ReplyTo | null;
+  locale?: string;
   options: RenderClipOptions;
   audio: string;
   inputKeys: string[];
@@ -102,6 +103,7 @@ export class StateStore {
       batchId: b.batchId,
       owner: JSON.stringify(b.owner),
       replyTo: JSON.stringify(b.replyTo),
+      ...(b.locale ? { locale: b.locale } : {}),
       options: JSON.stringify(b.options),
       audio: b.audio,
       status: 'running',
@@ -313,6 +315,7 @@ export class StateStore {
       batchId: h.batchId,
       owner: JSON.parse(h.owner ?? '{}') as Owner,
       replyTo: JSON.parse(h.replyTo ?? 'null') as ReplyTo | null,
+      ...(h.locale ? { locale: h.locale } : {}),
       options: JSON.parse(h.options ?? '{}') as RenderClipOptions,
       audio: h.audio ?? '',
       status: h.status === 'finished' ? 'finished' : 'running',

@@ -23,6 +23,8 @@ export interface SubmitBatchRequest {
   videos: InputFile[];
   options?: RenderClipOptions;
   replyTo?: ReplyTo;
+  /** The submitter's language (src/i18n locale): later progress edits and deliveries use it. */
+  locale?: string;
   /** Audio length when the caller already knows it; otherwise it is probed. */
   audioSeconds?: number;
 }
@@ -55,6 +57,8 @@ export interface ClipFailure {
   code: string;
   /** Safe to show to the user as-is. */
   message: string;
+  /** The InputError's params: the bots and the results page word the failure in the reader's language (src/i18n). */
+  params?: Readonly<Record<string, string | number | boolean>>;
 }
 
 export interface ClipState {
@@ -84,6 +88,8 @@ export interface BatchState {
   batchId: string;
   owner: Owner;
   replyTo: ReplyTo | null;
+  /** The submitter's language; absent on batches made before it was recorded (read them in DEFAULT_LOCALE). */
+  locale?: string;
   options: RenderClipOptions;
   audio: string;
   status: 'running' | 'finished';

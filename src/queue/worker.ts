@@ -230,7 +230,7 @@ export async function startWorker(deps: WorkerDeps): Promise<WorkerHandle> {
         return { status: 'cancelled' };
       }
       if (err instanceof InputError) {
-        await end(data, { status: 'failed', error: { code: err.code, message: err.message } });
+        await end(data, { status: 'failed', error: { code: err.code, message: err.message, ...(err.params ? { params: err.params } : {}) } });
         log.info({ clipId: data.clipId, code: err.code }, 'clip failed: unusable input');
         throw new UnrecoverableError(err.message);
       }

@@ -45,6 +45,7 @@ export function fixedBoxInRender(
     throw new InputError(
       'box-outside-frame',
       `The box ${box.y1},${box.y2},${box.x1},${box.x2} (Y1,Y2,X1,X2) lies outside ${templateLabel}, which is ${template.width}×${template.height} pixels.`,
+      { params: { y1: box.y1, y2: box.y2, x1: box.x1, x2: box.x2, label: templateLabel, width: template.width, height: template.height } },
     );
   }
   const sx = render.width / template.width;

@@ -104,7 +104,7 @@ export async function probeMedia(file: string, options: ProbeOptions): Promise<M
     throw new InternalError(`cannot read ${file}`, { cause: err });
   });
   if (!info.isFile()) throw new InternalError(`${file} is not a regular file`);
-  if (info.size === 0) throw new InputError('empty-file', `${options.label} is empty (0 bytes).`);
+  if (info.size === 0) throw new InputError('empty-file', `${options.label} is empty (0 bytes).`, { params: { label: options.label } });
 
   let stdout: Buffer;
   try {
@@ -119,7 +119,7 @@ export async function probeMedia(file: string, options: ProbeOptions): Promise<M
       throw new InputError(
         'unreadable',
         `${options.label} isn't a video, picture or audio file I can read (it may be damaged, incomplete or in an unsupported format).`,
-        { cause: err },
+        { cause: err, params: { label: options.label } },
       );
     }
     throw err;

@@ -130,7 +130,7 @@ export async function renderClip(
   progress.setStage('audio');
   const { samples, mel } = await timed(timings, 'audio', async () => {
     const decoded = await decodingAudio;
-    if (decoded.length === 0) throw new InputError('empty-audio', `${audioLabel} contains no audio I can hear.`);
+    if (decoded.length === 0) throw new InputError('empty-audio', `${audioLabel} contains no audio I can hear.`, { params: { label: audioLabel } });
     return { samples: decoded, mel: melSpectrogram(decoded) };
   });
   const audioSeconds = samples.length / ANALYSIS_SAMPLE_RATE;
@@ -265,7 +265,9 @@ export async function renderClip(
     await inFlight;
 
     if (framesWithFace === 0) {
-      throw new InputError('no-face', `I couldn't find a face in ${templateLabel}. Use a video or photo where one face is clearly visible.`);
+      throw new InputError('no-face', `I couldn't find a face in ${templateLabel}. Use a video or photo where one face is clearly visible.`, {
+        params: { label: templateLabel },
+      });
     }
     progress.setStage('finalize');
     await timed(timings, 'finalize', () => encoder.finish());

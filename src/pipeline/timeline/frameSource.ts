@@ -42,7 +42,7 @@ export interface TemplateSource {
 }
 
 function noFramesError(label: string): InputError {
-  return new InputError('no-frames', `${label} has no video frames I could decode (the file may be damaged or incomplete).`);
+  return new InputError('no-frames', `${label} has no video frames I could decode (the file may be damaged or incomplete).`, { params: { label } });
 }
 
 /**
