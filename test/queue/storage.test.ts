@@ -235,6 +235,30 @@ describe.each(backends)('storage contract ($name)', (backend) => {
     expect(await storage.hasInput(input.key)).toBe(false);
     expect(report).toMatchObject({ removedOutputs: 1, removedInputs: 1 });
   });
+
+  it('keeps the store under the byte budget from its listing: oldest outputs go first, referenced inputs stay', async () => {
+    const outputs: string[] = [];
+    for (const n of [1, 2, 3]) {
+      if (outputs.length > 0) {
+        // Each output in a later second than the one before (S3's LastModified has whole seconds).
+        const before = (await storage.statOutput(outputs.at(-1)!))!.mtimeMs;
+        await waitUntil('a later second', () => Math.floor(Date.now() / 1000) > Math.floor(before / 1000));
+      }
+      const key = createHash('sha256').update(`cap-${backend.name}-${n}`).digest('hex');
+      const file = path.join(dir, `c${n}.mp4`);
+      await writeFile(file, Buffer.alloc(400, n));
+      await storage.putOutput(key, file);
+      outputs.push(key);
+    }
+    const src = path.join(dir, 'in.mp4');
+    await writeFile(src, Buffer.alloc(500, 9));
+    const input = await storage.putInput(src, 'in.mp4');
+    const report = await runRetention(storage, async () => true, { outputTtlMs: 7 * 24 * HOUR, diskCapBytes: 1_000, intervalMs: HOUR, inputGraceMs: HOUR });
+    // 1700 bytes > 1000: the two oldest outputs go (900 left).
+    expect((await storage.list('outputs')).map((e) => e.key)).toEqual([outputs[2]]);
+    expect(await storage.hasInput(input.key)).toBe(true);
+    expect(report).toMatchObject({ removedOutputs: 2, totalBytes: 900 });
+  });
 });
 
 describe('S3 storage', () => {
