@@ -63,10 +63,13 @@ export class RenderQueue {
   private readonly redis: Redis;
   private readonly probeAudio: (file: string, label: string) => Promise<number>;
   private readonly cacheSalt: string;
+  /** Opened here from the settings (closed with the queue), not passed in by the caller. */
+  private readonly ownsStorage: boolean;
 
   constructor(deps: RenderQueueDeps) {
     this.config = deps.config;
     this.redis = deps.redis;
+    this.ownsStorage = deps.storage === undefined;
     this.storage = deps.storage ?? openStorage(deps.config.storage);
     this.probeAudio = deps.probeAudio ?? probeAudioSeconds;
     this.cacheSalt = deps.config.cacheSalt;
@@ -301,6 +304,7 @@ export class RenderQueue {
 
   async close(): Promise<void> {
     await this.queue.close();
+    if (this.ownsStorage) this.storage.close?.();
   }
 }
 
