@@ -80,7 +80,11 @@ export async function startWorker(deps: WorkerDeps): Promise<WorkerHandle> {
     const outcome = await state.finish(data.clipId, ending);
     if (outcome.batchFinished) {
       const createdAt = Number((await redis.hget(state.keys.batch(data.batchId), 'createdAt')) ?? Date.now());
-      await releaseInputs(storage, state, outcome.freedInputs, createdAt);
+      // The clip has ended either way; inputs a store that is down kept are removed by retention later.
+      await releaseInputs(storage, state, outcome.freedInputs, createdAt).catch((err: unknown) => {
+        if (!(err instanceof StorageUnavailableError)) throw err;
+        log.warn({ batchId: data.batchId, err: err.message }, 'object store unavailable: inputs left to retention');
+      });
     }
   }
 
