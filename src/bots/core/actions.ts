@@ -1,6 +1,6 @@
 import type { TemplateInput } from './session.js';
 import type { Keyboard } from './platform.js';
-import { words } from './wording.js';
+import { words, type Words } from './wording.js';
 
 /**
  * Button actions, encoded short (Telegram allows 64 bytes of callback data). Session buttons carry the owner's
@@ -52,23 +52,23 @@ export function decodeAction(data: string): Action | null {
 }
 
 /** Render / Clear / Remove… under an acknowledgement. */
-export function sessionKeyboard(userId: string, templates: number): Keyboard {
+export function sessionKeyboard(userId: string, templates: number, w: Words = words): Keyboard {
   const row: Keyboard[number] = [
-    { label: words.buttons.render, action: encodeAction({ type: 'render', userId }) },
-    { label: words.buttons.clear, action: encodeAction({ type: 'clear', userId }) },
+    { label: w.buttons.render, action: encodeAction({ type: 'render', userId }) },
+    { label: w.buttons.clear, action: encodeAction({ type: 'clear', userId }) },
   ];
-  if (templates > 0) row.push({ label: words.buttons.remove, action: encodeAction({ type: 'list', userId }) });
+  if (templates > 0) row.push({ label: w.buttons.remove, action: encodeAction({ type: 'list', userId }) });
   return [row];
 }
 
 /** One button per template to remove it, and Back. */
-export function removalKeyboard(userId: string, templates: readonly TemplateInput[]): Keyboard {
+export function removalKeyboard(userId: string, templates: readonly TemplateInput[], w: Words = words): Keyboard {
   return [
-    ...templates.map((t, i) => [{ label: words.buttons.removeItem(i, t.label), action: encodeAction({ type: 'remove', userId, itemId: t.id }) }]),
-    [{ label: words.buttons.back, action: encodeAction({ type: 'back', userId }) }],
+    ...templates.map((t, i) => [{ label: w.buttons.removeItem(i, t.label), action: encodeAction({ type: 'remove', userId, itemId: t.id }) }]),
+    [{ label: w.buttons.back, action: encodeAction({ type: 'back', userId }) }],
   ];
 }
 
-export function cancelKeyboard(batchId: string): Keyboard {
-  return [[{ label: words.buttons.cancel, action: encodeAction({ type: 'cancel', batchId }) }]];
+export function cancelKeyboard(batchId: string, w: Words = words): Keyboard {
+  return [[{ label: w.buttons.cancel, action: encodeAction({ type: 'cancel', batchId }) }]];
 }

@@ -9,7 +9,7 @@ import { EditScheduler } from './editScheduler.js';
 import { MessageGoneError, type ChatPlatform, type MessageRef, type OutgoingMessage } from './platform.js';
 import { isCancellable, renderProgress } from './progressText.js';
 import type { TrackingStore } from './tracking.js';
-import { words } from './wording.js';
+import { wordsFor } from './wording.js';
 
 /** Redis stream ids ("ms-seq") in order; null sorts first. */
 export function compareEventIds(a: string | null, b: string | null): number {
@@ -36,6 +36,8 @@ export interface TrackerDeps {
   editBudget?: EditBudget;
   /** Delivery retries: attempts per clip and the first backoff (doubled each time). */
   delivery?: { attempts: number; backoffMs: number; leaseMs: number };
+  /** The batch owner's language (src/i18n locale): progress edits and deliveries are worded in it. */
+  locale?: string | undefined;
   /** Called once the batch is finished and everything was delivered. */
   onFinished(batchId: string): void;
 }
@@ -78,9 +80,10 @@ export class BatchTracker {
 
   /** The content the progress message should show now. */
   content(): OutgoingMessage {
+    const words = wordsFor(this.deps.locale);
     const footer = this.view.finished && !this.deps.links ? `\n\n${words.noLinksNote}` : '';
-    const text = this.prefix + renderProgress(this.view, this.deps.platform.limits.maxTextLength - footer.length - this.prefix.length) + footer;
-    return { text, keyboard: isCancellable(this.view) ? cancelKeyboard(this.batchId) : [] };
+    const text = this.prefix + renderProgress(this.view, this.deps.platform.limits.maxTextLength - footer.length - this.prefix.length, this.deps.locale) + footer;
+    return { text, keyboard: isCancellable(this.view) ? cancelKeyboard(this.batchId, words) : [] };
   }
 
   /** Takes the queue's state as the truth (events up to its lastEventId are already in it), then catches up. */
@@ -234,7 +237,7 @@ export class BatchTracker {
         await this.scheduler.idle();
         const s = summarize(this.view);
         if (links && s.done > 0 && (await tracking.claim(`final:${this.batchId}`))) {
-          await withRetryAfter(clock, () => platform.sendText(this.ref, { text: words.batchLinks(links.batchUrl(this.batchId), links.zipUrl?.(this.batchId)) }));
+          await withRetryAfter(clock, () => platform.sendText(this.ref, { text: wordsFor(this.deps.locale).batchLinks(links.batchUrl(this.batchId), links.zipUrl?.(this.batchId)) }));
         }
         if (this.undelivered === 0) await tracking.untrack(this.batchId);
       } catch (err) {

@@ -1,4 +1,4 @@
-import type { BatchState, ClipProgress, ClipStatus, QueueEvent, SubmitBatchResult } from '../../queue/index.js';
+import type { BatchState, ClipFailure, ClipProgress, ClipStatus, QueueEvent, SubmitBatchResult } from '../../queue/index.js';
 
 /** What a progress message shows about one clip. */
 export interface ClipView {
@@ -12,6 +12,8 @@ export interface ClipView {
   progress: ClipProgress | null;
   /** User-safe failure text. */
   error: string | null;
+  /** The failure's code and params, to word it in the reader's language (falls back to `error`). */
+  failure?: ClipFailure | null;
   /** `preview`: rendered by the weights-free preview engine, which users are told. */
   /** `key`: the output's storage key (delivery reads it through the storage interface, wherever it is stored). */
   output: { key: string; bytes: number; preview: boolean } | null;
@@ -66,6 +68,7 @@ export function viewFromState(state: BatchState): BatchView {
       etaSeconds: null,
       progress: c.progress,
       error: c.error?.message ?? null,
+      failure: c.error,
       output: c.output ? { key: c.output.key, bytes: c.output.bytes, preview: c.output.preview === true } : null,
     })),
     finished: state.status === 'finished',
@@ -108,6 +111,7 @@ export function applyEvent(view: BatchView, event: QueueEvent): ClipView | null 
     case 'clipFailed':
       clip.status = 'failed';
       clip.error = event.reason.message;
+      clip.failure = event.reason;
       return clip;
     case 'cancelled':
       clip.status = 'cancelled';

@@ -20,6 +20,8 @@ export interface BatchRegistryDeps {
   log: Logger;
   /** How often waiting clips' places in line are looked up again. */
   positionRefreshMs: number;
+  /** Language of batches that recorded none (made before locales were recorded): DEFAULT_LOCALE. */
+  defaultLocale?: string;
 }
 
 /** What the bot writes into a batch's replyTo: enough to find its progress message again after a restart. */
@@ -85,8 +87,8 @@ export class BatchRegistry {
   }
 
   /** Starts following a batch just submitted. */
-  async add(view: BatchView, ref: MessageRef, userId: string, prefix: string): Promise<BatchTracker> {
-    const tracker = this.create(view, ref, userId, prefix);
+  async add(view: BatchView, ref: MessageRef, userId: string, prefix: string, locale?: string): Promise<BatchTracker> {
+    const tracker = this.create(view, ref, userId, prefix, locale ?? this.deps.defaultLocale);
     tracker.refresh();
     await this.deps.tracking.track(view.batchId);
     const state = await this.deps.queue.getBatch(view.batchId);
@@ -94,9 +96,10 @@ export class BatchRegistry {
     return tracker;
   }
 
-  private create(view: BatchView, ref: MessageRef, userId: string, prefix: string): BatchTracker {
+  private create(view: BatchView, ref: MessageRef, userId: string, prefix: string, locale: string | undefined): BatchTracker {
     const tracker = new BatchTracker(view, ref, userId, prefix, {
       ...this.deps,
+      locale,
       outputs: this.deps.queue,
       ...(this.editBudget ? { editBudget: this.editBudget } : {}),
       onFinished: (id) => {
@@ -126,7 +129,7 @@ export class BatchRegistry {
       }
       log.info({ batchId: id }, 'resuming progress of a batch');
       await tracking.track(id);
-      const tracker = this.create({ batchId: id, audio: state.audio, clips: [], finished: false, cancelRequested: false }, found.ref, found.userId, found.prefix);
+      const tracker = this.create({ batchId: id, audio: state.audio, clips: [], finished: false, cancelRequested: false }, found.ref, found.userId, found.prefix, state.locale ?? this.deps.defaultLocale);
       tracker.load(state);
     }
   }

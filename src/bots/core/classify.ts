@@ -1,6 +1,6 @@
 import type { IncomingFile } from './incoming.js';
 import type { PlatformLimits } from './platform.js';
-import { words } from './wording.js';
+import { words, type Words } from './wording.js';
 
 export type Role = 'audio' | 'template';
 
@@ -46,7 +46,7 @@ function documentKind(file: IncomingFile): { role: Role | 'video'; ext: string }
  * template, and refuses what cannot work: other file types, files over the download limit, media too long.
  * `asAudio`: the user asked to use a video's sound as the audio.
  */
-export function classifyFile(file: IncomingFile, asAudio: boolean, platform: PlatformLimits, limits: ClassifyLimits): Classified {
+export function classifyFile(file: IncomingFile, asAudio: boolean, platform: PlatformLimits, limits: ClassifyLimits, w: Words = words): Classified {
   let kind: { role: Role | 'video'; ext: string } | null;
   switch (file.kind) {
     case 'audio':
@@ -67,15 +67,15 @@ export function classifyFile(file: IncomingFile, asAudio: boolean, platform: Pla
       kind = documentKind(file);
       break;
   }
-  if (!kind) return { ok: false, message: words.unsupportedFile(file.fileName, file.mimeType) };
+  if (!kind) return { ok: false, message: w.unsupportedFile(file.fileName, file.mimeType) };
   const role: Role = kind.role === 'video' ? (asAudio ? 'audio' : 'template') : kind.role;
   if (file.sizeBytes !== undefined && file.sizeBytes > platform.downloadBytes) {
-    return { ok: false, message: words.tooLargeToDownload(file.sizeBytes, platform.downloadBytes, platform.downloadLimitLiftable) };
+    return { ok: false, message: w.tooLargeToDownload(file.sizeBytes, platform.downloadBytes, platform.downloadLimitLiftable) };
   }
   const d = file.durationSeconds;
-  if (d !== undefined && role === 'audio' && d > limits.maxAudioSeconds) return { ok: false, message: words.audioTooLong(d, limits.maxAudioSeconds) };
+  if (d !== undefined && role === 'audio' && d > limits.maxAudioSeconds) return { ok: false, message: w.audioTooLong(d, limits.maxAudioSeconds) };
   if (d !== undefined && role === 'template' && d > limits.maxTemplateSeconds) {
-    return { ok: false, message: words.templateTooLong(d, limits.maxTemplateSeconds) };
+    return { ok: false, message: w.templateTooLong(d, limits.maxTemplateSeconds) };
   }
   return { ok: true, role, extension: kind.ext };
 }

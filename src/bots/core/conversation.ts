@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { isInputError } from '../../errors.js';
+import { DEFAULT_LOCALE, refusalText } from '../../i18n/index.js';
 import type { Logger } from '../../log.js';
 import { decodeAction, removalKeyboard, sessionKeyboard, type Action } from './actions.js';
 import { BatchRegistry, type QueuePort } from './batches.js';
@@ -17,7 +18,7 @@ import { addTemplates, beginSubmit, clearSession, endSubmit, removeTemplate, set
 import type { SessionPersistence } from './sessionPersistence.js';
 import { sessionKey, SessionStore, type Session } from './sessions.js';
 import type { TrackingStore } from './tracking.js';
-import { words } from './wording.js';
+import { wordsFor, type Words } from './wording.js';
 
 export interface CoreLimits {
   maxClips: number;
@@ -48,6 +49,8 @@ export interface ConversationDeps {
   positionRefreshMs?: number;
   sessionIdleMs?: number;
   historyLimit?: number;
+  /** Language for users whose platform does not say (DEFAULT_LOCALE). */
+  defaultLocale?: string;
 }
 
 /**
@@ -82,6 +85,7 @@ export class ConversationCore {
       clock: this.clock,
       log: deps.log,
       positionRefreshMs: deps.positionRefreshMs ?? 5_000,
+      ...(deps.defaultLocale ? { defaultLocale: deps.defaultLocale } : {}),
     });
   }
 
@@ -101,9 +105,9 @@ export class ConversationCore {
     await this.sessions.close();
   }
 
-  helpText(): string {
+  helpText(ctx?: ChatContext): string {
     const command = this.deps.command ?? ((n: string) => `/${n}`);
-    return words.help({ maxClips: this.deps.limits.maxClips, maxAudioSeconds: this.deps.limits.maxAudioSeconds, command });
+    return (ctx ? this.w(ctx) : wordsFor(this.deps.defaultLocale)).help({ maxClips: this.deps.limits.maxClips, maxAudioSeconds: this.deps.limits.maxAudioSeconds, command });
   }
 
   /**
@@ -112,7 +116,7 @@ export class ConversationCore {
    */
   checkRate(ctx: ChatContext): string | null {
     const waitMs = this.limiter?.take(`${ctx.platform}:${ctx.userId}`) ?? 0;
-    return waitMs > 0 ? words.slowDown(waitMs / 1000) : null;
+    return waitMs > 0 ? this.w(ctx).slowDown(waitMs / 1000) : null;
   }
 
   async onCommand(ctx: ChatContext, name: CommandName): Promise<void> {
@@ -124,19 +128,19 @@ export class ConversationCore {
     switch (name) {
       case 'start':
       case 'help':
-        return void (await this.reply(ctx, this.helpText()));
+        return void (await this.reply(ctx, this.helpText(ctx)));
       case 'render':
         return this.render(ctx);
       case 'clear':
         return this.withSession(ctx, async (s) => {
           const t = clearSession(s.state);
           await this.dropFiles(t);
-          await this.reply(ctx, t.result.hadAnything ? words.cleared : words.nothingToClear);
+          await this.reply(ctx, t.result.hadAnything ? this.w(ctx).cleared : this.w(ctx).nothingToClear);
         });
       case 'list':
         return this.withSession(ctx, async (s) => {
           const items = s.state.templates;
-          await this.reply(ctx, words.templateList(items), items.length > 0 ? removalKeyboard(ctx.userId, items) : undefined);
+          await this.reply(ctx, this.w(ctx).templateList(items), items.length > 0 ? removalKeyboard(ctx.userId, items, this.w(ctx)) : undefined);
         });
       case 'status':
         return this.status(ctx);
@@ -150,7 +154,7 @@ export class ConversationCore {
   /** Plain text: help in a private chat, silence in groups (people talk there). */
   async onText(ctx: ChatContext): Promise<void> {
     if (ctx.isGroup || !(await this.admit(ctx))) return;
-    await this.reply(ctx, this.helpText());
+    await this.reply(ctx, this.helpText(ctx));
   }
 
   /** One message's files (an album counts as one message). `asAudio`: use a video's sound as the audio. */
@@ -165,6 +169,7 @@ export class ConversationCore {
           inspector: this.deps.inspector,
           log: this.deps.log,
           admission: admissionFor(this.deps.queue, { platform: this.platform.name, userId: ctx.userId }),
+          locale: this.localeOf(ctx),
         },
         s.dir,
         files,
@@ -175,24 +180,24 @@ export class ConversationCore {
       if (got.audio) {
         const t = setAudio(st, got.audio);
         await this.dropFiles(t);
-        lines.push(t.result.replaced ? words.audioReplaced(got.audio.seconds) : words.audioSet(got.audio.seconds, st.templates.length));
+        lines.push(t.result.replaced ? this.w(ctx).audioReplaced(got.audio.seconds) : this.w(ctx).audioSet(got.audio.seconds, st.templates.length));
       }
       if (got.templates.length > 0) {
         const t = addTemplates(st, got.templates, this.deps.limits.maxClips);
         await this.dropFiles(t);
-        if (t.result.added > 0) lines.push(words.templatesAdded(t.result.added, st.templates.length, st.audio !== null));
-        if (t.result.skipped > 0) lines.push(t.result.added === 0 ? words.tooManyTemplates(this.deps.limits.maxClips) : words.someSkipped(t.result.skipped));
+        if (t.result.added > 0) lines.push(this.w(ctx).templatesAdded(t.result.added, st.templates.length, st.audio !== null));
+        if (t.result.skipped > 0) lines.push(t.result.added === 0 ? this.w(ctx).tooManyTemplates(this.deps.limits.maxClips) : this.w(ctx).someSkipped(t.result.skipped));
       }
       const changed = got.audio !== null || got.templates.length > 0;
-      await this.reply(ctx, lines.join('\n'), changed ? sessionKeyboard(ctx.userId, st.templates.length) : undefined);
+      await this.reply(ctx, lines.join('\n'), changed ? sessionKeyboard(ctx.userId, st.templates.length, this.w(ctx)) : undefined);
     });
   }
 
   async onButton(ctx: ChatContext, press: ButtonPress): Promise<void> {
     const action = decodeAction(press.action);
-    if (!action) return press.answer(words.expiredButton);
-    if (!(this.deps.isAllowed?.(ctx) ?? true)) return press.answer(words.notAllowed);
-    if (action.type !== 'cancel' && action.userId !== ctx.userId) return press.answer(words.notYourButtons);
+    if (!action) return press.answer(this.w(ctx).expiredButton);
+    if (!(this.deps.isAllowed?.(ctx) ?? true)) return press.answer(this.w(ctx).notAllowed);
+    if (action.type !== 'cancel' && action.userId !== ctx.userId) return press.answer(this.w(ctx).notYourButtons);
     if (action.type === 'cancel' || action.type === 'render') {
       const refusal = this.checkRate(ctx);
       if (refusal) return press.answer(refusal);
@@ -205,8 +210,17 @@ export class ConversationCore {
 
   private async admit(ctx: ChatContext): Promise<boolean> {
     if (this.deps.isAllowed?.(ctx) ?? true) return true;
-    await this.reply(ctx, words.notAllowed).catch(() => undefined);
+    await this.reply(ctx, this.w(ctx).notAllowed).catch(() => undefined);
     return false;
+  }
+
+  /** The user's language: what the platform says now, else what it said last in this session, else the default. */
+  private localeOf(ctx: ChatContext): string {
+    return ctx.locale ?? this.sessions.peek(this.key(ctx))?.owner?.locale ?? this.deps.defaultLocale ?? DEFAULT_LOCALE;
+  }
+
+  private w(ctx: ChatContext): Words {
+    return wordsFor(this.localeOf(ctx));
   }
 
   private key(ctx: ChatContext): string {
@@ -214,7 +228,7 @@ export class ConversationCore {
   }
 
   private withSession(ctx: ChatContext, fn: (s: Session) => Promise<void>): Promise<void> {
-    return this.sessions.with(this.key(ctx), fn, { address: ctx.address, userId: ctx.userId, userName: ctx.userName, isGroup: ctx.isGroup });
+    return this.sessions.with(this.key(ctx), fn, { address: ctx.address, userId: ctx.userId, userName: ctx.userName, isGroup: ctx.isGroup, locale: this.localeOf(ctx) });
   }
 
   /** Sessions kept from before a restart: each owner is told their inputs are still here, with the session buttons. */
@@ -231,8 +245,9 @@ export class ConversationCore {
       // Only pending work is worth a message: the audio alone is what stays after every render anyway.
       if (!owner || s.state.templates.length === 0) continue;
       const st = s.state;
+      const words = wordsFor(owner.locale ?? this.deps.defaultLocale);
       const text = words.greetingPrefix(owner.userName, owner.isGroup) + words.sessionResumed(st.audio?.seconds ?? null, st.templates.length);
-      await withRetryAfter(this.clock, () => this.platform.sendText(owner.address, { text, keyboard: sessionKeyboard(owner.userId, st.templates.length) })).catch((err: unknown) =>
+      await withRetryAfter(this.clock, () => this.platform.sendText(owner.address, { text, keyboard: sessionKeyboard(owner.userId, st.templates.length, words) })).catch((err: unknown) =>
         this.deps.log.warn({ err }, 'telling a user about their resumed session failed'),
       );
     }
@@ -245,13 +260,13 @@ export class ConversationCore {
 
   /** Sends a reply in the user's chat (topic), naming the user in groups. */
   private reply(ctx: ChatContext, text: string, keyboard?: Keyboard): Promise<MessageRef> {
-    const message: OutgoingMessage = { text: words.greetingPrefix(ctx.userName, ctx.isGroup) + text, ...(keyboard ? { keyboard } : {}) };
+    const message: OutgoingMessage = { text: this.w(ctx).greetingPrefix(ctx.userName, ctx.isGroup) + text, ...(keyboard ? { keyboard } : {}) };
     const options = ctx.messageId ? { replyToMessageId: ctx.messageId } : undefined;
     return withRetryAfter(this.clock, () => this.platform.sendText(ctx.address, message, options));
   }
 
   private async edit(ctx: ChatContext, ref: MessageRef | undefined, text: string, keyboard: Keyboard): Promise<void> {
-    const message = { text: words.greetingPrefix(ctx.userName, ctx.isGroup) + text, keyboard };
+    const message = { text: this.w(ctx).greetingPrefix(ctx.userName, ctx.isGroup) + text, keyboard };
     if (!ref) return void (await this.reply(ctx, text, keyboard));
     try {
       await this.platform.editText(ref, message);
@@ -265,43 +280,43 @@ export class ConversationCore {
     return this.withSession(ctx, async (s) => {
       const check = beginSubmit(s.state);
       if (!check.ok) {
-        await this.reply(ctx, check.reason === 'busy' ? words.alreadyRendering : words.missingForRender(s.state.audio !== null, s.state.templates.length));
+        await this.reply(ctx, check.reason === 'busy' ? this.w(ctx).alreadyRendering : this.w(ctx).missingForRender(s.state.audio !== null, s.state.templates.length));
         return;
       }
       const { audio, templates } = check;
       let outcome;
       try {
-        outcome = await submitFiles(this.deps, ctx, ctx.address.chatId, { audio, templates }, (text) => this.reply(ctx, text));
+        outcome = await submitFiles(this.deps, { ...ctx, locale: this.localeOf(ctx) }, ctx.address.chatId, { audio, templates }, (text) => this.reply(ctx, text));
       } catch (err) {
         endSubmit(s.state, null);
         throw err;
       }
       if (!outcome.ok) {
         endSubmit(s.state, null);
-        await this.edit(ctx, outcome.ref, outcome.message, sessionKeyboard(ctx.userId, s.state.templates.length));
+        await this.edit(ctx, outcome.ref, outcome.message, sessionKeyboard(ctx.userId, s.state.templates.length, this.w(ctx)));
         return;
       }
       await this.dropFiles(endSubmit(s.state, templates));
       await this.deps.tracking.addHistory(this.key(ctx), outcome.batchId);
-      await this.batches.add(outcome.view, outcome.ref, ctx.userId, outcome.prefix);
+      await this.batches.add(outcome.view, outcome.ref, ctx.userId, outcome.prefix, this.localeOf(ctx));
     });
   }
 
   private async status(ctx: ChatContext): Promise<void> {
     const running = this.batches.runningFor(ctx.userId, ctx.address.chatId, ctx.address.threadId);
-    for (const t of running) await this.reply(ctx, renderProgress(t.view, this.platform.limits.maxTextLength - 100));
+    for (const t of running) await this.reply(ctx, renderProgress(t.view, this.platform.limits.maxTextLength - 100, this.localeOf(ctx)));
     const s = this.sessions.peek(this.key(ctx));
     const st = s?.state;
     if (st && (st.audio || st.templates.length > 0)) {
-      await this.reply(ctx, words.statusSession(st.audio !== null, st.audio?.seconds ?? null, st.templates.length), sessionKeyboard(ctx.userId, st.templates.length));
+      await this.reply(ctx, this.w(ctx).statusSession(st.audio !== null, st.audio?.seconds ?? null, st.templates.length), sessionKeyboard(ctx.userId, st.templates.length, this.w(ctx)));
     } else if (running.length === 0) {
-      await this.reply(ctx, words.noStatus);
+      await this.reply(ctx, this.w(ctx).noStatus);
     }
   }
 
   private async cancelAll(ctx: ChatContext): Promise<void> {
     const running = this.batches.runningFor(ctx.userId, ctx.address.chatId, ctx.address.threadId);
-    if (running.length === 0) return void (await this.reply(ctx, words.nothingToCancel));
+    if (running.length === 0) return void (await this.reply(ctx, this.w(ctx).nothingToCancel));
     let total = 0;
     for (const t of running) {
       try {
@@ -309,23 +324,23 @@ export class ConversationCore {
         t.cancelRequested();
       } catch (err) {
         if (!isInputError(err)) throw err;
-        await this.reply(ctx, err.message);
+        await this.reply(ctx, refusalText(this.localeOf(ctx), err));
       }
     }
-    await this.reply(ctx, words.cancelledCount(total));
+    await this.reply(ctx, this.w(ctx).cancelledCount(total));
   }
 
   private async cancelButton(ctx: ChatContext, press: ButtonPress, batchId: string): Promise<void> {
     try {
       const r = await this.deps.queue.cancel(batchId, { platform: this.platform.name, userId: ctx.userId });
       this.batches.get(batchId)?.cancelRequested();
-      await press.answer(r.cancelled > 0 ? words.cancelRequested : words.cancelledCount(0));
+      await press.answer(r.cancelled > 0 ? this.w(ctx).cancelRequested : this.w(ctx).cancelledCount(0));
     } catch (err) {
       if (!isInputError(err)) {
         this.deps.log.error({ err }, 'cancel failed');
-        return press.answer(words.internalError);
+        return press.answer(this.w(ctx).internalError);
       }
-      await press.answer(err.message);
+      await press.answer(refusalText(this.localeOf(ctx), err));
     }
   }
 
@@ -339,23 +354,23 @@ export class ConversationCore {
         case 'clear': {
           const t = clearSession(st);
           await this.dropFiles(t);
-          await press.answer(t.result.hadAnything ? words.cleared : words.nothingToClear);
-          await this.edit(ctx, press.message, words.cleared, []);
+          await press.answer(t.result.hadAnything ? this.w(ctx).cleared : this.w(ctx).nothingToClear);
+          await this.edit(ctx, press.message, this.w(ctx).cleared, []);
           return;
         }
         case 'list':
           await press.answer();
-          await this.edit(ctx, press.message, words.templateList(st.templates), st.templates.length > 0 ? removalKeyboard(ctx.userId, st.templates) : []);
+          await this.edit(ctx, press.message, this.w(ctx).templateList(st.templates), st.templates.length > 0 ? removalKeyboard(ctx.userId, st.templates, this.w(ctx)) : []);
           return;
         case 'back':
           await press.answer();
-          await this.edit(ctx, press.message, words.statusSession(st.audio !== null, st.audio?.seconds ?? null, st.templates.length), sessionKeyboard(ctx.userId, st.templates.length));
+          await this.edit(ctx, press.message, this.w(ctx).statusSession(st.audio !== null, st.audio?.seconds ?? null, st.templates.length), sessionKeyboard(ctx.userId, st.templates.length, this.w(ctx)));
           return;
         case 'remove': {
           const t = removeTemplate(st, action.itemId);
           await this.dropFiles(t);
-          await press.answer(t.result ? words.templateRemoved(t.result.label, st.templates.length) : words.expiredButton);
-          await this.edit(ctx, press.message, words.templateList(st.templates), st.templates.length > 0 ? removalKeyboard(ctx.userId, st.templates) : sessionKeyboard(ctx.userId, 0));
+          await press.answer(t.result ? this.w(ctx).templateRemoved(t.result.label, st.templates.length) : this.w(ctx).expiredButton);
+          await this.edit(ctx, press.message, this.w(ctx).templateList(st.templates), st.templates.length > 0 ? removalKeyboard(ctx.userId, st.templates, this.w(ctx)) : sessionKeyboard(ctx.userId, 0, this.w(ctx)));
           return;
         }
       }
@@ -370,8 +385,8 @@ export class ConversationCore {
       if (!b) continue;
       const when = new Date(b.createdAt).toISOString().slice(0, 16).replace('T', ' ');
       const link = this.deps.links && b.summary.done > 0 ? this.deps.links.batchUrl(b.batchId) : null;
-      lines.push(words.historyLine(`${when} UTC`, b.summary.done, b.summary.total, b.status, link));
+      lines.push(this.w(ctx).historyLine(`${when} UTC`, b.summary.done, b.summary.total, b.status, link));
     }
-    await this.reply(ctx, lines.length === 0 ? words.historyEmpty : [words.historyHeader, ...lines].join('\n'));
+    await this.reply(ctx, lines.length === 0 ? this.w(ctx).historyEmpty : [this.w(ctx).historyHeader, ...lines].join('\n'));
   }
 }

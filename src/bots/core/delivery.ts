@@ -4,7 +4,7 @@ import { sleep, type Clock } from './clock.js';
 import type { ChatAddress, ChatPlatform, OutgoingMessage, VideoUpload } from './platform.js';
 import { RateLimitedError, UploadTooLargeError } from './platform.js';
 import { recordDelivery } from '../../web/metrics.js';
-import { words } from './wording.js';
+import { wordsFor } from './wording.js';
 
 /**
  * Download links for finished clips and batches, made by the web server (src/web) when one is configured.
@@ -69,6 +69,8 @@ export interface DeliverDeps {
   links: DownloadLinks | null;
   clock: Clock;
   log: Logger;
+  /** The batch owner's language (src/i18n locale). */
+  locale?: string | undefined;
 }
 
 /**
@@ -78,6 +80,7 @@ export interface DeliverDeps {
 export async function sendClip(deps: DeliverDeps, to: ChatAddress, clip: ClipDelivery): Promise<boolean> {
   const { platform, links, clock, outputs } = deps;
   const text = (m: OutgoingMessage) => withRetryAfter(clock, () => platform.sendText(to, m));
+  const words = wordsFor(deps.locale);
   const plan = planDelivery(clip.bytes, platform.limits.uploadBytes, links, clip.batchId, clip.clipId);
   if (plan.kind === 'attachment') {
     const upload: VideoUpload = {
@@ -114,7 +117,7 @@ export async function sendClip(deps: DeliverDeps, to: ChatAddress, clip: ClipDel
 
 /** Tells the chat a clip could not be sent (best effort). */
 export async function reportSendFailed(deps: DeliverDeps, to: ChatAddress, clip: Pick<ClipDelivery, 'index' | 'template'>): Promise<void> {
-  await withRetryAfter(deps.clock, () => deps.platform.sendText(to, { text: words.clipSendFailed(clip.index, clip.template) })).catch(() => undefined);
+  await withRetryAfter(deps.clock, () => deps.platform.sendText(to, { text: wordsFor(deps.locale).clipSendFailed(clip.index, clip.template) })).catch(() => undefined);
 }
 
 /** sendClip once; a failure is logged and reported in the chat. Never throws. */

@@ -9,6 +9,11 @@ export interface ChatContext {
   userName: string;
   /** Groups, guild channels and their threads: replies name the user and sessions are per user. */
   isGroup: boolean;
+  /**
+   * The language the platform reports for the user (Telegram language_code, Discord interaction locale), as a
+   * catalog locale (src/i18n matchLocale); absent when the platform does not say (Discord messages).
+   */
+  locale?: string;
   /** The user's message, to reply to it where the platform supports replies. */
   messageId?: string;
 }

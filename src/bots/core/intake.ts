@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { isInputError } from '../../errors.js';
+import { refusalText } from '../../i18n/index.js';
 import type { Logger } from '../../log.js';
 import type { RenderQueue } from '../../queue/index.js';
 import type { IntakeReservation, IntakeWant } from '../../queue/intake.js';
@@ -10,7 +11,7 @@ import type { IncomingFile, MediaKind } from './incoming.js';
 import type { MediaInspector } from './inspect.js';
 import { DownloadTooLargeError, type PlatformLimits } from './platform.js';
 import type { AudioInput } from './session.js';
-import { words } from './wording.js';
+import { wordsFor } from './wording.js';
 
 export interface Received {
   audio: AudioInput | null;
@@ -32,6 +33,8 @@ export interface IntakeDeps {
   log: Logger;
   /** Reserve quota and disk before downloading, and download in the process-wide slots; none: no admission. */
   admission?: Admission | undefined;
+  /** The user's language (src/i18n locale) for refusals and default file names. */
+  locale?: string | undefined;
 }
 
 type AdmissionQueue = Pick<RenderQueue, 'reserveIntake' | 'withIntakeSlot'>;
@@ -45,16 +48,6 @@ export function admissionFor(queue: object, owner: { platform: string; userId: s
   return { reserve: (want) => reserveIntake(owner, want), slot: (fn) => withSlot(fn) };
 }
 
-const defaultNames: Record<MediaKind, string> = {
-  audio: 'audio',
-  voice: 'voice message',
-  video: 'video',
-  video_note: 'video message',
-  animation: 'animation',
-  photo: 'photo',
-  document: 'file',
-};
-
 function capitalize(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
@@ -65,7 +58,7 @@ function capitalize(s: string): string {
  */
 export async function receiveFiles(deps: IntakeDeps, dir: string, files: readonly IncomingFile[], asAudio: boolean, templateNumberFrom: number): Promise<Received> {
   const out: Received = { audio: null, templates: [], refusals: [] };
-  const checked = files.map((file) => ({ file, c: classifyFile(file, asAudio, deps.platformLimits, deps.limits) }));
+  const checked = files.map((file) => ({ file, c: classifyFile(file, asAudio, deps.platformLimits, deps.limits, wordsFor(deps.locale)) }));
   // Quota and disk are reserved before the first byte is downloaded, and held until these files are checked.
   let reservation: IntakeReservation | null = null;
   const wanted = checked.filter((x) => x.c.ok);
@@ -79,7 +72,7 @@ export async function receiveFiles(deps: IntakeDeps, dir: string, files: readonl
       reservation = await deps.admission.reserve(want);
     } catch (err) {
       if (!isInputError(err)) throw err;
-      out.refusals.push(err.code === 'busy' ? words.busyTryLater : err.message);
+      out.refusals.push(err.code === 'busy' ? wordsFor(deps.locale).busyTryLater : refusalText(deps.locale, err));
       return out;
     }
   }
@@ -105,7 +98,8 @@ async function receiveChecked(
       out.refusals.push(c.message);
       continue;
     }
-    const label = file.fileName?.trim() || (c.role === 'template' ? `${defaultNames[file.kind]} ${n}` : defaultNames[file.kind]);
+    const defaultName = wordsFor(deps.locale).mediaNames[file.kind as MediaKind];
+    const label = file.fileName?.trim() || (c.role === 'template' ? `${defaultName} ${n}` : defaultName);
     const dest = path.join(dir, `${randomUUID()}.${c.extension}`);
     const accepted = await slot(() => fetchAndCheck(deps, file, dest, label, c.role));
     if (typeof accepted === 'string') {
@@ -126,6 +120,7 @@ async function receiveChecked(
 /** Downloads and probes one file; a string is the reason it was refused. */
 async function fetchAndCheck(deps: IntakeDeps, file: IncomingFile, dest: string, label: string, role: Role): Promise<{ seconds: number | null } | string> {
   const { platformLimits, limits, inspector, log } = deps;
+  const words = wordsFor(deps.locale);
   try {
     await file.download(dest, platformLimits.downloadBytes);
   } catch (err) {
@@ -142,7 +137,10 @@ async function fetchAndCheck(deps: IntakeDeps, file: IncomingFile, dest: string,
     return await inspector.template(dest, label);
   } catch (err) {
     // The pipeline words its errors for chat users; only a leading file name keeps its own case.
-    if (isInputError(err)) return err.message.startsWith(label) ? err.message : capitalize(err.message);
+    if (isInputError(err)) {
+      const text = refusalText(deps.locale, err);
+      return text.startsWith(label) ? text : capitalize(text);
+    }
     log.error({ err }, 'probing an upload failed');
     return words.internalError;
   }

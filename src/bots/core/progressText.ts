@@ -1,20 +1,22 @@
 import { summarize, type BatchView, type ClipView } from './batchView.js';
 import { fitText, progressBar, shortLabel } from './format.js';
-import { words } from './wording.js';
+import { refusalText } from '../../i18n/index.js';
+import { wordsFor, type Words } from './wording.js';
 
 /** One line per clip: "2. face.mp4 — ▓▓▓▓░░░░░░ 42% · 24 fps · about 10 s left". */
-export function clipLine(clip: ClipView): string {
-  return `${clip.index + 1}. ${shortLabel(clip.template)} — ${clipState(clip)}`;
+export function clipLine(clip: ClipView, locale?: string): string {
+  return `${clip.index + 1}. ${shortLabel(clip.template)} — ${clipState(clip, locale)}`;
 }
 
-function clipState(clip: ClipView): string {
+function clipState(clip: ClipView, locale: string | undefined): string {
+  const words = wordsFor(locale);
   switch (clip.status) {
     case 'queued':
       return words.clipQueued(clip.position);
     case 'done':
       return clip.output?.preview ? words.clipDonePreview : words.clipDone;
     case 'failed':
-      return words.clipFailed(clip.error);
+      return words.clipFailed(clip.failure ? refusalText(locale, clip.failure) : clip.error);
     case 'cancelled':
       return words.clipCancelled;
     case 'active': {
@@ -28,7 +30,7 @@ function clipState(clip: ClipView): string {
   }
 }
 
-function header(view: BatchView): string {
+function header(view: BatchView, words: Words): string {
   const s = summarize(view);
   if (view.finished || s.active + s.queued === 0) return words.progressHeaderFinished(s.done, s.failed, s.cancelled, s.total);
   if (view.cancelRequested) return words.progressCancelling;
@@ -41,8 +43,9 @@ function header(view: BatchView): string {
 }
 
 /** The whole progress message of a batch: header, audio, one line per clip. Pure: same view, same text. */
-export function renderProgress(view: BatchView, maxLength = 4096): string {
-  return fitText([header(view), words.progressAudioLine(view.audio), '', ...view.clips.map(clipLine)].join('\n'), maxLength);
+export function renderProgress(view: BatchView, maxLength = 4096, locale?: string): string {
+  const words = wordsFor(locale);
+  return fitText([header(view, words), words.progressAudioLine(view.audio), '', ...view.clips.map((c) => clipLine(c, locale))].join('\n'), maxLength);
 }
 
 /** True while the batch can still be cancelled. */

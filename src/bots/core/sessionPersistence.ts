@@ -8,6 +8,8 @@ export interface SessionOwner {
   userId: string;
   userName: string;
   isGroup: boolean;
+  /** The user's language when they last spoke to us (src/i18n locale). */
+  locale?: string;
 }
 
 /** A session as stored between restarts: its inputs (paths under the session's folder) and its owner. */

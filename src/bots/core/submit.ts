@@ -1,5 +1,6 @@
 import type { RenderClipOptions } from '../../pipeline/render/types.js';
 import { isInputError } from '../../errors.js';
+import { refusalText } from '../../i18n/index.js';
 import type { Logger } from '../../log.js';
 import { replyToOf, type QueuePort } from './batches.js';
 import { viewFromSubmit, type BatchView } from './batchView.js';
@@ -7,7 +8,7 @@ import type { ChatContext } from './incoming.js';
 import type { ChatPlatform, MessageRef } from './platform.js';
 import { renderProgress } from './progressText.js';
 import type { AudioInput } from './session.js';
-import { words } from './wording.js';
+import { wordsFor } from './wording.js';
 
 export interface FilesToRender {
   audio: AudioInput;
@@ -39,6 +40,7 @@ export async function submitFiles(
   post: (statusText: string) => Promise<MessageRef>,
 ): Promise<SubmitOutcome> {
   const { platform } = deps;
+  const words = wordsFor(ctx.locale);
   const prefix = words.greetingPrefix(ctx.userName, ctx.isGroup);
   const provisional = viewFromSubmit(
     {
@@ -47,7 +49,7 @@ export async function submitFiles(
     },
     files.audio.label,
   );
-  const ref = await post(renderProgress(provisional, platform.limits.maxTextLength - prefix.length));
+  const ref = await post(renderProgress(provisional, platform.limits.maxTextLength - prefix.length, ctx.locale));
   try {
     const result = await deps.queue.submitBatch({
       owner: { platform: platform.name, userId: ctx.userId, chatId },
@@ -56,10 +58,11 @@ export async function submitFiles(
       audioSeconds: files.audio.seconds,
       ...(files.options ? { options: files.options } : {}),
       replyTo: replyToOf(platform.name, ref, ctx.userId, prefix),
+      ...(ctx.locale ? { locale: ctx.locale } : {}),
     });
     return { ok: true, batchId: result.batchId, view: viewFromSubmit(result, files.audio.label), ref, prefix };
   } catch (err) {
     if (!isInputError(err)) deps.log.error({ err }, 'submit failed');
-    return { ok: false, message: isInputError(err) ? err.message : words.submitFailed, ref };
+    return { ok: false, message: isInputError(err) ? refusalText(ctx.locale, err) : words.submitFailed, ref };
   }
 }
