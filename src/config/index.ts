@@ -1,3 +1,4 @@
+import type { Locale } from '../i18n/locale.js';
 import { parseEnv } from './env.js';
 import { envSchema, type BlendMode, type EngineName, type LoopMode } from './schema.js';
 
@@ -59,6 +60,8 @@ export interface PipelineConfig {
 export interface AppConfig {
   logLevel: string;
   logFormat: 'auto' | 'json' | 'pretty';
+  /** DEFAULT_LOCALE: the language when a user's platform says none (src/i18n). */
+  defaultLocale: Locale;
   pipeline: PipelineConfig;
 }
 
@@ -68,6 +71,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   return {
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
+    defaultLocale: e.DEFAULT_LOCALE,
     pipeline: {
       ffmpegPath: e.FFMPEG_PATH,
       ffprobePath: e.FFPROBE_PATH,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 
+import { locales, matchLocale } from '../i18n/locale.js';
 import { optionalString as optionalPath, positiveInt, positiveNumber as seconds } from './env.js';
 
 export const loopModes = ['pingpong', 'loop', 'freeze'] as const;
@@ -16,6 +17,8 @@ export type BlendMode = (typeof blendModes)[number];
 export const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
+  /** Language of users whose platform says none, of the operator CLI and of old batches: en | zh-CN (zh, zh-Hans… read as zh-CN). */
+  DEFAULT_LOCALE: z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' ? (matchLocale(v) ?? v) : undefined), z.enum(locales).default('en')),
   LOG_FILE: optionalPath,
   LOG_FILE_MAX_MB: z.coerce.number().min(0).default(0),
   LOG_FILE_KEEP: z.coerce.number().int().min(0).max(100).default(5),

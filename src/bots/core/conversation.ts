@@ -65,6 +65,8 @@ export class ConversationCore {
   private readonly platform: ChatPlatform;
   private sweepTimer: unknown = null;
   private readonly limiter: CommandLimiter | null;
+  /** Each user's language as their platform last said it (Discord says it on interactions, not on messages). */
+  private readonly userLocales = new Map<string, string>();
 
   constructor(private readonly deps: ConversationDeps) {
     this.clock = deps.clock ?? systemClock;
@@ -214,9 +216,28 @@ export class ConversationCore {
     return false;
   }
 
-  /** The user's language: what the platform says now, else what it said last in this session, else the default. */
+  /** The language of users whose platform says none. */
+  get defaultLocale(): string {
+    return this.deps.defaultLocale ?? DEFAULT_LOCALE;
+  }
+
+  /** Notes the user's language when the platform says it, for later messages that do not (Discord thread messages). */
+  rememberLocale(ctx: ChatContext): void {
+    if (!ctx.locale) return;
+    const user = `${ctx.platform}:${ctx.userId}`;
+    this.userLocales.delete(user);
+    this.userLocales.set(user, ctx.locale);
+    // Bounded: the oldest entries go first (a forgotten user falls back to their session's language).
+    if (this.userLocales.size > 10_000) this.userLocales.delete(this.userLocales.keys().next().value as string);
+  }
+
+  /** The user's language: what the platform says now, else what it said last, else the session's, else the default. */
   private localeOf(ctx: ChatContext): string {
-    return ctx.locale ?? this.sessions.peek(this.key(ctx))?.owner?.locale ?? this.deps.defaultLocale ?? DEFAULT_LOCALE;
+    if (ctx.locale) {
+      this.rememberLocale(ctx);
+      return ctx.locale;
+    }
+    return this.userLocales.get(`${ctx.platform}:${ctx.userId}`) ?? this.sessions.peek(this.key(ctx))?.owner?.locale ?? this.defaultLocale;
   }
 
   private w(ctx: ChatContext): Words {

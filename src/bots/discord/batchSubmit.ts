@@ -8,7 +8,7 @@ import type { AudioInput } from '../core/session.js';
 import { sessionKey } from '../core/sessions.js';
 import { submitFiles } from '../core/submit.js';
 import type { TrackingStore } from '../core/tracking.js';
-import { words } from '../core/wording.js';
+import { wordsFor } from '../core/wording.js';
 
 export interface PreparedBatch {
   audio: AudioInput;
@@ -33,10 +33,10 @@ export type SubmitOutcome = { ok: true; batchId: string } | { ok: false; message
  */
 export async function submitPrepared(deps: SubmitDeps, ctx: ChatContext, where: ChatAddress, batch: PreparedBatch, historyKeys: readonly ChatAddress[]): Promise<SubmitOutcome> {
   const { platform, queue, tracking, core, log } = deps;
-  const prefix = words.greetingPrefix(ctx.userName, ctx.isGroup);
+  const prefix = wordsFor(ctx.locale ?? core.defaultLocale).greetingPrefix(ctx.userName, ctx.isGroup);
   const outcome = await submitFiles(
     { platform, queue, log },
-    ctx,
+    { ...ctx, locale: ctx.locale ?? core.defaultLocale },
     where.chatId,
     { audio: batch.audio, templates: batch.templates, ...(batch.loopMode ? { options: { loopMode: batch.loopMode } } : {}) },
     (text) => platform.sendText(where, { text: prefix + text }),
@@ -47,6 +47,6 @@ export async function submitPrepared(deps: SubmitDeps, ctx: ChatContext, where: 
   }
   const keys = new Set(historyKeys.map((a) => sessionKey(platform.name, a.chatId, a.threadId, ctx.userId)));
   for (const key of keys) await tracking.addHistory(key, outcome.batchId);
-  await core.batches.add(outcome.view, outcome.ref, ctx.userId, outcome.prefix);
+  await core.batches.add(outcome.view, outcome.ref, ctx.userId, outcome.prefix, ctx.locale ?? core.defaultLocale);
   return { ok: true, batchId: outcome.batchId };
 }

@@ -89,6 +89,7 @@ export class DiscordBot {
       ...(deps.sessionPersistence ? { sessionPersistence: deps.sessionPersistence } : {}),
       ...(deps.commandRate ? { commandRate: deps.commandRate } : {}),
       ...(deps.positionRefreshMs !== undefined ? { positionRefreshMs: deps.positionRefreshMs } : {}),
+      ...(deps.defaultLocale ? { defaultLocale: deps.defaultLocale } : {}),
     });
     const interactionDeps: InteractionDeps = (this.interactionDeps = {
       rest: this.client.rest,

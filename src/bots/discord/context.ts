@@ -1,4 +1,5 @@
 import type { BaseInteraction, Message } from 'discord.js';
+import { matchLocale } from '../../i18n/index.js';
 import type { ChatContext } from '../core/incoming.js';
 import type { ChatAddress } from '../core/platform.js';
 import type { Asker } from './access.js';
@@ -42,7 +43,17 @@ export function contextOfInteraction(i: BaseInteraction, where: ChatAddress = ad
     userId: i.user.id,
     userName: displayName ?? i.user.globalName ?? i.user.username,
     isGroup: i.guildId !== null,
+    ...localeOfInteraction(i),
   };
+}
+
+/**
+ * The user's Discord client language ('zh-CN', 'zh-TW', 'en-US'…) as one of our catalogs; Chinese of any script
+ * reads zh-CN (see src/i18n/locale.ts). Absent when we have no catalog for it: the session's or the default applies.
+ */
+export function localeOfInteraction(i: Pick<BaseInteraction, 'locale'>): { locale?: string } {
+  const locale = matchLocale(i.locale);
+  return locale ? { locale } : {};
 }
 
 export function askerOfInteraction(i: BaseInteraction): Asker {

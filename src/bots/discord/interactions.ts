@@ -5,12 +5,12 @@ import type { QueuePort } from '../core/batches.js';
 import type { ConversationCore } from '../core/conversation.js';
 import type { ButtonPress, ChatContext, CommandName } from '../core/incoming.js';
 import type { ChatAddress, MessageRef, OutgoingMessage } from '../core/platform.js';
-import { words } from '../core/wording.js';
+import { wordsFor } from '../core/wording.js';
 import { isAllowed, type AccessList } from './access.js';
 import { CANCEL, HISTORY, LIPSYNC, STATUS } from './commands.js';
 import { toComponents } from './components.js';
 import { noMentions, plainText } from './markdown.js';
-import { addressOf, askerOfInteraction, contextOfInteraction } from './context.js';
+import { addressOf, askerOfInteraction, contextOfInteraction, localeOfInteraction } from './context.js';
 import type { EphemeralScope, EphemeralSink } from './ephemeral.js';
 import { handleLipsync, type SlashDeps } from './slash.js';
 
@@ -52,13 +52,14 @@ export async function handleInteraction(deps: InteractionDeps, i: Interaction): 
   } catch (err) {
     deps.log.error({ err }, 'interaction failed');
     if (i.isRepliable()) {
-      const answer = { content: words.internalError, flags: MessageFlags.Ephemeral } as const;
+      const answer = { content: wordsFor(localeOfInteraction(i).locale ?? deps.core.defaultLocale).internalError, flags: MessageFlags.Ephemeral } as const;
       await (i.deferred || i.replied ? i.followUp(answer) : i.reply(answer)).catch(() => undefined);
     }
   }
 }
 
 async function command(deps: InteractionDeps, i: ChatInputCommandInteraction): Promise<void> {
+  const words = wordsFor(localeOfInteraction(i).locale ?? deps.core.defaultLocale);
   if (!isAllowed(deps.access, askerOfInteraction(i))) return void (await i.reply({ content: words.notAllowed, flags: MessageFlags.Ephemeral }));
   if (i.commandName === LIPSYNC) return handleLipsync(deps, i);
   const name = ephemeralCommands[i.commandName];
@@ -86,7 +87,7 @@ async function button(deps: InteractionDeps, i: ButtonInteraction): Promise<void
       else await i.deleteReply().catch(() => undefined);
     },
   };
-  if (!isAllowed(deps.access, askerOfInteraction(i))) return press.answer(words.notAllowed);
+  if (!isAllowed(deps.access, askerOfInteraction(i))) return press.answer(wordsFor(localeOfInteraction(i).locale ?? deps.core.defaultLocale).notAllowed);
   let ctx = contextOfInteraction(i, where);
   const action = decodeAction(i.customId);
   if (action?.type === 'cancel' && i.memberPermissions?.any(moderator)) {

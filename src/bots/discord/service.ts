@@ -40,6 +40,7 @@ export function createDiscordService(ctx: BotServiceContext, options: DiscordSer
         tempDir: path.join(bots.tempDir, 'discord'),
         sessionIdleMs: bots.sessionIdleMs,
         commandRate: bots.commandRate,
+        defaultLocale: app.defaultLocale,
         log,
         ...(ctx.onFatal ? { onFatal: ctx.onFatal } : {}),
         ...(options.positionRefreshMs !== undefined ? { positionRefreshMs: options.positionRefreshMs } : {}),

@@ -8,16 +8,16 @@ import type { MediaInspector } from '../core/inspect.js';
 import { admissionFor, receiveFiles } from '../core/intake.js';
 import type { ChatPlatform } from '../core/platform.js';
 import type { TrackingStore } from '../core/tracking.js';
-import { words } from '../core/wording.js';
+import { wordsFor } from '../core/wording.js';
 import type { QueuePort } from '../core/batches.js';
 import { submitPrepared } from './batchSubmit.js';
 import { videoOptionNames } from './commands.js';
-import { contextOfInteraction } from './context.js';
+import { contextOfInteraction, localeOfInteraction } from './context.js';
 import { toIncomingFile, type DiscordAttachment } from './files.js';
 import { noMentions, plainText } from './markdown.js';
 import { openBatchThread, type ThreadPlace } from './threads.js';
 import type { UploadLimits } from './uploadLimits.js';
-import { discordWords } from './wording.js';
+import { discordWordsFor } from './wording.js';
 
 export interface SlashDeps {
   rest: REST;
@@ -63,6 +63,9 @@ export async function handleLipsync(deps: SlashDeps, i: ChatInputCommandInteract
   const loopRaw = i.options.getString('loop');
   const loopMode = loopModes.find((m) => m === loopRaw) as LoopMode | undefined;
   deps.uploads.set(i.channelId, i.attachmentSizeLimit);
+  const { locale } = localeOfInteraction(i);
+  const words = wordsFor(locale ?? deps.core.defaultLocale);
+  const discordWords = discordWordsFor(locale ?? deps.core.defaultLocale);
 
   if (!audio && videos.length === 0) {
     if (!deps.conversation) return void (await i.reply({ content: discordWords.conversationDisabled, flags: MessageFlags.Ephemeral }));
@@ -76,7 +79,7 @@ export async function handleLipsync(deps: SlashDeps, i: ChatInputCommandInteract
   const dir = await mkdtemp(path.join(deps.tempDir, 'slash-'));
   try {
     const admission = admissionFor(deps.queue, { platform: deps.platform.name, userId: i.user.id });
-    const intake = { platformLimits: deps.platform.limits, limits: deps.limits, inspector: deps.inspector, log: deps.log, admission };
+    const intake = { platformLimits: deps.platform.limits, limits: deps.limits, inspector: deps.inspector, log: deps.log, admission, locale: locale ?? deps.core.defaultLocale };
     const gotAudio = await receiveFiles(intake, dir, [toIncomingFile(attachmentOf(audio))], true, 1);
     const gotVideos = await receiveFiles(intake, dir, videos.map((v) => toIncomingFile(attachmentOf(v))), false, 1);
     const refusals = [...gotAudio.refusals, ...gotVideos.refusals];
@@ -112,6 +115,7 @@ export async function handleLipsync(deps: SlashDeps, i: ChatInputCommandInteract
 async function startConversation(deps: SlashDeps, i: ChatInputCommandInteraction): Promise<void> {
   await i.deferReply();
   const ctx = contextOfInteraction(i);
+  const discordWords = discordWordsFor(ctx.locale ?? deps.core.defaultLocale);
   const place = placeOf(i);
   let where;
   if (place.inThread || !place.inGuild) {
@@ -125,5 +129,6 @@ async function startConversation(deps: SlashDeps, i: ChatInputCommandInteraction
   if (where.threadId) deps.uploads.set(where.threadId, i.attachmentSizeLimit);
   const target = { chatId: where.chatId, ...(where.threadId ? { threadId: where.threadId } : {}) };
   deps.conversations.add(where.threadId ?? where.chatId);
-  await deps.platform.sendText(target, { text: words.greetingPrefix(ctx.userName, ctx.isGroup) + deps.core.helpText() });
+  deps.core.rememberLocale(ctx);
+  await deps.platform.sendText(target, { text: wordsFor(ctx.locale ?? deps.core.defaultLocale).greetingPrefix(ctx.userName, ctx.isGroup) + deps.core.helpText(ctx) });
 }

@@ -8,13 +8,14 @@ import { systemClock, type Clock } from '../core/clock.js';
 import { ConversationCore, type ConversationDeps } from '../core/conversation.js';
 import { commandNames, type ChatContext, type IncomingFile } from '../core/incoming.js';
 import type { EditRates, PlatformLimits } from '../core/platform.js';
-import { words } from '../core/wording.js';
+import { matchLocale } from '../../i18n/index.js';
+import { wordsFor, type Words } from '../core/wording.js';
 import { forgetLiveness, reportLiveness } from '../../web/liveness.js';
 import { AlbumCollector } from './albums.js';
 import { translateError } from './errors.js';
 import { downloadTelegramFile } from './files.js';
 import { TelegramPlatform } from './platform.js';
-import { addressOf, captionOf, contextOf, fileOf, mediaGroupOf, parseCommand, wantsAudio } from './translate.js';
+import { addressOf, captionOf, contextOf, fileOf, localeOfUser, mediaGroupOf, parseCommand, wantsAudio } from './translate.js';
 
 export const TELEGRAM_API_DEFAULT = 'https://api.telegram.org';
 /** Telegram's download limit without a local Bot API server. */
@@ -85,7 +86,7 @@ export class TelegramBot {
       const answer = async (text?: string) => {
         await ctx.answerCbQuery(text).catch((err: unknown) => this.log.debug({ err: String(err) }, 'answerCallbackQuery failed'));
       };
-      if (!('data' in cq) || !cq.message) return answer(words.expiredButton);
+      if (!('data' in cq) || !cq.message) return answer(wordsFor(matchLocale(cq.from.language_code) ?? this.options.defaultLocale).expiredButton);
       const message = cq.message;
       const address = addressOf(message as Message);
       const chatCtx: ChatContext = {
@@ -94,6 +95,7 @@ export class TelegramBot {
         userId: String(cq.from.id),
         userName: [cq.from.first_name, cq.from.last_name].filter(Boolean).join(' '),
         isGroup: message.chat.type !== 'private',
+        ...localeOfUser(cq.from),
       };
       this.spawn(this.core.onButton(chatCtx, { action: cq.data, message: { ...address, messageId: String(message.message_id) }, answer }));
     });
@@ -131,9 +133,12 @@ export class TelegramBot {
     const s = this.options.settings;
     this.bot.botInfo = await this.bot.telegram.getMe();
     await this.core.start();
+    // The menu in the default language, and in Chinese for users whose Telegram is set to Chinese.
+    const menu = (w: Words) => commandNames.map((c) => ({ command: c, description: w.commandDescriptions[c] }));
+    await this.bot.telegram.setMyCommands(menu(wordsFor(this.options.defaultLocale))).catch((err: unknown) => this.log.warn({ err: String(err) }, 'setMyCommands failed'));
     await this.bot.telegram
-      .setMyCommands(commandNames.map((c) => ({ command: c, description: words.commandDescriptions[c] })))
-      .catch((err: unknown) => this.log.warn({ err: String(err) }, 'setMyCommands failed'));
+      .setMyCommands(menu(wordsFor('zh-CN')), { language_code: 'zh' })
+      .catch((err: unknown) => this.log.warn({ err: String(err) }, 'setMyCommands (zh) failed'));
     const allowedUpdates: ('message' | 'callback_query')[] = ['message', 'callback_query'];
     if (s.webhook) {
       const url = new URL(s.webhook.url);

@@ -49,6 +49,7 @@ export function createTelegramService(ctx: BotServiceContext, options: TelegramS
       tempDir: bots.tempDir,
       sessionIdleMs: bots.sessionIdleMs,
       commandRate: bots.commandRate,
+      defaultLocale: app.defaultLocale,
       log,
       ...(ctx.onFatal ? { onFatal: ctx.onFatal } : {}),
       ...(options.positionRefreshMs !== undefined ? { positionRefreshMs: options.positionRefreshMs } : {}),

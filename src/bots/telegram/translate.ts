@@ -1,4 +1,5 @@
 import type { Message, User } from 'telegraf/types';
+import { matchLocale } from '../../i18n/index.js';
 import { commandNames, type ChatContext, type CommandName, type IncomingFile } from '../core/incoming.js';
 import type { ChatAddress } from '../core/platform.js';
 
@@ -18,8 +19,15 @@ export function addressOf(message: Pick<AnyMessage, 'chat'> & { message_thread_i
   return { chatId: String(message.chat.id), ...(threadId ? { threadId } : {}) };
 }
 
+/** The user's language from Telegram's language_code ('zh-hans', 'zh', 'en'…); absent when Telegram says nothing we have. */
+export function localeOfUser(from: Pick<User, 'language_code'>): { locale?: string } {
+  const locale = matchLocale(from.language_code);
+  return locale ? { locale } : {};
+}
+
 export function contextOf(message: AnyMessage, from: User): ChatContext {
   return {
+    ...localeOfUser(from),
     platform: 'telegram',
     address: addressOf(message),
     userId: String(from.id),
