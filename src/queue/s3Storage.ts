@@ -304,8 +304,13 @@ export class S3Storage implements Storage {
     return all.reduce((sum, o) => sum + o.bytes, 0);
   }
 
+  /**
+   * The store sends `disposition; filename="…"` back as the response's header. The name is reduced to letters,
+   * digits, space, dot, dash and underscore: it travels in the signed query, where stores disagree on encoding
+   * anything else (quotes, apostrophes, parentheses, non-ASCII).
+   */
   async presignOutput(renderKey: string, expiresSeconds: number, options: { fileName?: string; disposition?: 'inline' | 'attachment' } = {}): Promise<string> {
-    const disposition = options.fileName ? `${options.disposition ?? 'inline'}; filename="${options.fileName.replace(/["\\\r\n]/g, '_')}"` : undefined;
+    const disposition = options.fileName ? `${options.disposition ?? 'inline'}; filename="${options.fileName.replace(/[^A-Za-z0-9 ._-]/g, '_')}"` : undefined;
     return getSignedUrl(
       this.client,
       new GetObjectCommand({

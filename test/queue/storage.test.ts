@@ -276,11 +276,12 @@ describe('S3 storage', () => {
     await writeFile(file, bytes);
     await storage.putOutput(key, file);
     expect(storage.outputLocation(key)).toBe(`s3://${s3!.bucket}/presign/outputs/${key.slice(0, 2)}/${key}.mp4`);
-    const url = await storage.presignOutput(key, 60, { fileName: 'a "b".mp4', disposition: 'attachment' });
+    const url = await storage.presignOutput(key, 60, { fileName: `Grüße "it's" (1).mp4`, disposition: 'attachment' });
     expect(url).toContain('X-Amz-Expires=60');
     expect(url).not.toContain(s3!.credentials.secretAccessKey);
     const res = await fetch(url, { headers: { Range: 'bytes=10-19' } });
     expect(res.status).toBe(206);
+    expect(res.headers.get('content-disposition')).toBe('attachment; filename="Gr__e _it_s_ _1_.mp4"');
     expect(Buffer.from(await res.arrayBuffer()).equals(bytes.subarray(10, 20))).toBe(true);
     // A link never outlives SigV4's seven days.
     expect(await storage.presignOutput(key, 30 * 86_400)).toContain('X-Amz-Expires=604800');
