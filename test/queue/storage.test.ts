@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CreateMultipartUploadCommand, ListMultipartUploadsCommand, UploadPartCommand } from '@aws-sdk/client-s3';
 import { runRetention } from '../../src/queue/retention.js';
 import { S3Storage } from '../../src/queue/s3Storage.js';
 import { LocalStorage, safeExtension, StorageUnavailableError, type Storage } from '../../src/queue/storage.js';
@@ -285,6 +286,21 @@ describe('S3 storage', () => {
     expect(Buffer.from(await res.arrayBuffer()).equals(bytes.subarray(10, 20))).toBe(true);
     // A link never outlives SigV4's seven days.
     expect(await storage.presignOutput(key, 30 * 86_400)).toContain('X-Amz-Expires=604800');
+  });
+
+  it('sweeps multipart uploads a killed worker left unfinished, once they are older than the stray age', async () => {
+    const storage = s3Store('strays');
+    const key = createHash('sha256').update('stray').digest('hex');
+    const object = `strays/outputs/${key.slice(0, 2)}/${key}.mp4`;
+    const started = await storage.client.send(new CreateMultipartUploadCommand({ Bucket: s3!.bucket, Key: object }));
+    await storage.client.send(new UploadPartCommand({ Bucket: s3!.bucket, Key: object, UploadId: started.UploadId, PartNumber: 1, Body: randomBytes(1024) }));
+    const pending = async () => (await storage.client.send(new ListMultipartUploadsCommand({ Bucket: s3!.bucket, Prefix: 'strays/' }))).Uploads ?? [];
+    expect((await pending()).map((u) => u.UploadId)).toEqual([started.UploadId]);
+    await storage.sweepStrays(HOUR);
+    expect(await pending()).toHaveLength(1); // young: maybe still being written
+    await storage.sweepStrays(HOUR, Date.now() + 2 * HOUR);
+    expect(await pending()).toEqual([]);
+    expect(await storage.statOutput(key)).toBeNull();
   });
 
   it('a store that does not answer is "unavailable" (work waits), and the error names no secret', async () => {
