@@ -13,12 +13,15 @@ export type EngineName = (typeof engineNames)[number];
 export const blendModes = ['mouth', 'box'] as const;
 export type BlendMode = (typeof blendModes)[number];
 
+/** DEFAULT_LOCALE: en | zh-CN; other Chinese tags (zh, zh-Hans…) read as zh-CN. Shared by the web settings. */
+export const defaultLocaleSetting = z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' ? (matchLocale(v) ?? v) : undefined), z.enum(locales).default('en'));
+
 /** Every setting the service reads from the environment. Documented one by one in .env.example. */
 export const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   /** Language of users whose platform says none, of the operator CLI and of old batches: en | zh-CN (zh, zh-Hans… read as zh-CN). */
-  DEFAULT_LOCALE: z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' ? (matchLocale(v) ?? v) : undefined), z.enum(locales).default('en')),
+  DEFAULT_LOCALE: defaultLocaleSetting,
   LOG_FILE: optionalPath,
   LOG_FILE_MAX_MB: z.coerce.number().min(0).default(0),
   LOG_FILE_KEEP: z.coerce.number().int().min(0).max(100).default(5),

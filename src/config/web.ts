@@ -3,7 +3,9 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
+import { DEFAULT_LOCALE, type Locale } from '../i18n/locale.js';
 import { flag, optionalString, parseEnv } from './env.js';
+import { defaultLocaleSetting } from './schema.js';
 
 const units: Record<string, number> = { s: 1, m: 60, h: 3_600, d: 86_400, w: 604_800 };
 
@@ -98,6 +100,8 @@ export interface WebConfig {
    * public port, requests with `Authorization: Bearer <token>`. Everyone else gets "ok"/"not ok" only.
    */
   ops: { port: number | undefined; token: string | undefined };
+  /** DEFAULT_LOCALE (validated with the service's settings): pages for browsers that ask for no language we have. */
+  defaultLocale?: Locale;
 }
 
 /** Reads and validates the web settings; every problem is reported together, naming the variable. */
@@ -122,6 +126,7 @@ export function loadWebConfig(env: NodeJS.ProcessEnv = process.env): WebConfig {
     rateLimit: { downloadsPerMinute: e.WEB_RATE_LIMIT_PER_MINUTE, zipsPerMinute: e.WEB_ZIP_RATE_LIMIT_PER_MINUTE },
     health: { minFreeDiskBytes: Math.round(e.WEB_MIN_FREE_DISK_MB * 1024 * 1024), workerStaleSeconds: e.WEB_WORKER_STALE_SECONDS },
     ops: { port: e.OPS_PORT, token: e.OPS_TOKEN },
+    defaultLocale: defaultLocaleSetting.safeParse(env.DEFAULT_LOCALE).data ?? DEFAULT_LOCALE,
   };
 }
 

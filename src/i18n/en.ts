@@ -302,6 +302,7 @@ export const en = {
   /** The results page and the web server's error pages. */
   web: {
     lang: 'en',
+    dateTime: (ms: number): string => new Date(ms).toUTCString(),
     title: 'Your lip-synced clips',
     audioLine: 'Audio:',
     audioFallback: 'audio',
@@ -361,6 +362,7 @@ export const en = {
       stillRendering: { title: 'Still rendering', detail: 'This clip is not finished yet. Try again in a little while.' },
       clipChanging: { title: 'Clip changing', detail: 'This clip is being stored again right now. Try again in a moment.' },
       nothingToZip: { title: 'Nothing to download yet', detail: 'None of the clips of this batch is finished yet. Try again when at least one is ready.' },
+      storageDown: { title: 'Storage unavailable', detail: 'Clips cannot be read right now. Please try again in a few minutes.' },
     },
   },
 };

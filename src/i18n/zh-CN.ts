@@ -290,6 +290,7 @@ export const zhCN: Catalog = {
 
   web: {
     lang: 'zh-CN',
+    dateTime,
     title: '你的口型同步片段',
     audioLine: '音频：',
     audioFallback: '音频',
@@ -349,6 +350,7 @@ export const zhCN: Catalog = {
       stillRendering: { title: '仍在渲染', detail: '这个片段尚未完成，请稍后再试。' },
       clipChanging: { title: '片段正在更新', detail: '这个片段正在重新存储，请稍后再试。' },
       nothingToZip: { title: '暂无可下载内容', detail: '这个批次还没有任何片段完成。请至少有一个完成后再试。' },
+      storageDown: { title: '存储暂不可用', detail: '现在无法读取片段，请几分钟后再试。' },
     },
   },
 };

@@ -1,4 +1,5 @@
 import type { WebConfig } from '../config/web.js';
+import type { Locale } from '../i18n/index.js';
 import type { Storage } from '../queue/index.js';
 import type { LinkSigner } from './links.js';
 import type { WebMetrics } from './metrics.js';
@@ -15,6 +16,8 @@ export interface WebContext {
   links: LinkSigner;
   metrics: WebMetrics;
   health: HealthProbe;
+  /** Language of pages for browsers that ask for none we have (DEFAULT_LOCALE). */
+  defaultLocale?: Locale;
   /** Milliseconds clock (tests move it). */
   now: () => number;
 }

@@ -1,7 +1,13 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { DEFAULT_LOCALE, localeFromAcceptLanguage, webWordsFor, type Locale, type WebWords } from '../i18n/index.js';
 import { messagePage } from './html.js';
 
-/** An answer other than success, with the words a person sees. Thrown by routes; mapped to HTTP in one place. */
+type Words = { title: string; detail: string };
+
+/**
+ * An answer other than success, with the words a person sees. Thrown by routes; mapped to HTTP in one place.
+ * `title` and `detail` are English (logs, tests); `words` gives them in the reader's language (Accept-Language).
+ */
 export class HttpError extends Error {
   override readonly name = 'HttpError';
   constructor(
@@ -9,39 +15,51 @@ export class HttpError extends Error {
     readonly title: string,
     readonly detail: string,
     readonly headers: Record<string, string> = {},
+    readonly words?: (w: WebWords) => Words,
   ) {
     super(`${statusCode} ${title}`);
   }
+
+  /** An error worded from the catalog (English for `title`/`detail`). */
+  static of(statusCode: number, pick: (w: WebWords) => Words, headers: Record<string, string> = {}): HttpError {
+    const english = pick(webWordsFor('en'));
+    return new HttpError(statusCode, english.title, english.detail, headers, pick);
+  }
 }
 
-export const notFound = (detail = 'There is nothing here. Check that you copied the whole link.') =>
-  new HttpError(404, 'Not found', detail);
-export const forbidden = () =>
-  new HttpError(403, 'Link not valid', 'This link is incomplete or has been changed. Use the link exactly as you received it.');
+export const notFound = (detail?: (w: WebWords) => string) =>
+  HttpError.of(404, (w) => ({ title: w.errors.notFound.title, detail: detail ? detail(w) : w.errors.notFound.detail }));
+export const forbidden = () => HttpError.of(403, (w) => w.errors.forbidden);
 
 export function expired(expiresAt: number): HttpError {
-  const when = new Date(expiresAt * 1000).toUTCString();
-  return new HttpError(
-    410,
-    'Link expired',
-    `This link expired on ${when}. Download links only last a limited time, and old clips are deleted. Ask the bot for the batch again, or render it again.`,
-  );
+  return HttpError.of(410, (w) => ({ title: w.errors.expiredTitle, detail: w.errors.expired(w.dateTime(expiresAt * 1000)) }));
 }
 
-function send(reply: FastifyReply, err: HttpError): FastifyReply {
+/** The reader's language: the browser's Accept-Language, else DEFAULT_LOCALE. */
+export function requestLocale(headers: { 'accept-language'?: string | string[] | undefined }, fallback: Locale = DEFAULT_LOCALE): Locale {
+  return localeFromAcceptLanguage(headers['accept-language'], fallback);
+}
+
+function sendIn(reply: FastifyReply, err: HttpError, fallback: Locale): FastifyReply {
+  const locale = requestLocale(reply.request.headers, fallback);
+  const w = webWordsFor(locale);
+  const words = err.words ? err.words(w) : { title: err.title, detail: err.detail };
   for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
   return reply
     .code(err.statusCode)
     .header('Cache-Control', 'no-store')
     .type('text/html; charset=utf-8')
-    .send(reply.request.method === 'HEAD' ? '' : messagePage(err.title, err.detail));
+    .header('Content-Language', locale)
+    .header('Vary', 'Accept-Language')
+    .send(reply.request.method === 'HEAD' ? '' : messagePage(words.title, words.detail, w.lang));
 }
 
 /**
  * The one place errors become status codes. Schema failures on ids read as "no such link" (404), on the
  * signature fields as "not valid" (403); nothing about the request URL goes into the log (it holds signatures).
  */
-export function registerErrorHandling(app: FastifyInstance): void {
+export function registerErrorHandling(app: FastifyInstance, defaultLocale: Locale = DEFAULT_LOCALE): void {
+  const send = (reply: FastifyReply, err: HttpError) => sendIn(reply, err, defaultLocale);
   app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
     if (error instanceof HttpError) return send(reply, error);
     if (error.validation) {
@@ -49,13 +67,13 @@ export function registerErrorHandling(app: FastifyInstance): void {
     }
     const status = error.statusCode ?? 500;
     if (status === 429) {
-      return send(reply, new HttpError(429, 'Too many requests', 'Too many downloads from your address. Please wait a minute and try again.'));
+      return send(reply, HttpError.of(429, (w) => w.errors.tooMany));
     }
     if (status >= 400 && status < 500) {
-      return send(reply, new HttpError(status, 'Bad request', 'The request could not be understood.'));
+      return send(reply, HttpError.of(status, (w) => w.errors.badRequest));
     }
     request.log.error({ err: error, route: request.routeOptions.url, method: request.method }, 'request failed');
-    return send(reply, new HttpError(500, 'Something went wrong', 'Something went wrong on our side. Please try again later.'));
+    return send(reply, HttpError.of(500, (w) => w.errors.internal));
   });
   app.setNotFoundHandler((_request, reply) => send(reply, notFound()));
 }

@@ -68,9 +68,9 @@ export function contentSecurityPolicy(publicOrigin: string): string {
   ].join('; ');
 }
 
-export function page(title: string, body: Html): string {
+export function page(title: string, body: Html, lang = 'en'): string {
   return `<!doctype html>
-<html lang="en">
+<html lang="${escapeHtml(lang)}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -89,6 +89,6 @@ ${body.value}
 }
 
 /** A short page for errors and expired links. */
-export function messagePage(title: string, message: string): string {
-  return page(title, html`<h1>${title}</h1><p>${message}</p>`);
+export function messagePage(title: string, message: string, lang = 'en'): string {
+  return page(title, html`<h1>${title}</h1><p>${message}</p>`, lang);
 }

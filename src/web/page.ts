@@ -1,4 +1,4 @@
-import type { RenderStage } from '../pipeline/render/types.js';
+import { refusalText, webWordsFor, type WebWords } from '../i18n/index.js';
 import type { BatchState, ClipState, Position } from '../queue/index.js';
 import { html, page, type Html } from './html.js';
 import type { LinkSigner } from './links.js';
@@ -9,54 +9,44 @@ export interface ResultsPageInput {
   links: LinkSigner;
   /** Expiry of the page's own link (unix seconds); the links on the page expire with it. */
   expiresAt: number;
+  /** The reader's language (Accept-Language); English when absent. */
+  locale?: string;
 }
 
-const stageNames: Record<RenderStage, string> = {
-  probe: 'checking the files',
-  audio: 'reading the audio',
-  render: 'lip-syncing',
-  finalize: 'finishing',
-};
-
-function fileSize(bytes: number): string {
-  if (bytes < 1024 * 1024) return `${Math.max(1, Math.round(bytes / 1024))} KB`;
-  return `${(bytes / (1024 * 1024)).toFixed(bytes < 10 * 1024 * 1024 ? 1 : 0)} MB`;
-}
-
-function clipStatus(clip: ClipState, position: Position | undefined, headingId: string): Html {
+function clipStatus(w: WebWords, clip: ClipState, position: Position | undefined, headingId: string): Html {
   switch (clip.status) {
     case 'done':
-      return html`<p class="status done">Ready</p>`;
+      return html`<p class="status done">${w.ready}</p>`;
     case 'failed':
-      return html`<p class="status failed">Failed: ${clip.error?.message ?? 'this clip could not be rendered.'}</p>`;
+      return html`<p class="status failed">${w.failed(clip.error ? refusalText(w.lang, clip.error) : null)}</p>`;
     case 'cancelled':
-      return html`<p class="status cancelled">Cancelled</p>`;
+      return html`<p class="status cancelled">${w.cancelled}</p>`;
     case 'active': {
       const p = clip.progress;
-      if (!p || p.framesTotal <= 0) return html`<p class="status">Rendering…</p>`;
+      if (!p || p.framesTotal <= 0) return html`<p class="status">${w.renderingNoProgress}</p>`;
       const percent = Math.min(100, Math.floor((100 * p.framesDone) / p.framesTotal));
-      return html`<p class="status">Rendering: ${stageNames[p.stage] ?? 'rendering'}, ${percent}%</p>
+      return html`<p class="status">${w.rendering(w.stages[p.stage] ?? w.stages.render, percent)}</p>
 <progress max="100" value="${percent}" aria-labelledby="${headingId}">${percent}%</progress>`;
     }
     case 'queued': {
       const n = position?.position;
-      return html`<p class="status">${n ? `Waiting in line (number ${n})` : 'Waiting in line'}</p>`;
+      return html`<p class="status">${w.waiting(n ?? null)}</p>`;
     }
   }
 }
 
-function clipCard(clip: ClipState, input: ResultsPageInput, position: Position | undefined): Html {
+function clipCard(w: WebWords, clip: ClipState, input: ResultsPageInput, position: Position | undefined): Html {
   const headingId = `clip-${clip.index + 1}`;
-  const label = clip.template || `Clip ${clip.index + 1}`;
+  const label = clip.template || w.clipFallbackLabel(clip.index);
   const linkOptions = { expiresAt: input.expiresAt };
   const body =
     clip.status === 'done' && clip.output
       ? html`<video controls preload="metadata" playsinline src="${input.links.clipUrl(clip.clipId, linkOptions)}" aria-labelledby="${headingId}"></video>
-<p><a href="${input.links.downloadUrl(clip.clipId, linkOptions)}" download>Download ${label}</a> <span class="muted">(MP4, ${fileSize(clip.output.bytes)})</span></p>`
+<p><a href="${input.links.downloadUrl(clip.clipId, linkOptions)}" download>${w.download(label)}</a> <span class="muted">(MP4, ${w.fileSize(clip.output.bytes)})</span></p>`
       : html``;
   return html`<li class="clip" data-clip-id="${clip.clipId}" data-status="${clip.status}">
 <h2 id="${headingId}">${clip.index + 1}. ${label}</h2>
-${clipStatus(clip, position, headingId)}
+${clipStatus(w, clip, position, headingId)}
 ${body}
 </li>
 `;
@@ -70,28 +60,26 @@ export function renderResultsPage(input: ResultsPageInput): string {
   const running = batch.status === 'running';
   const expiry = new Date(input.expiresAt * 1000);
   const positionOf = new Map(input.positions.map((p) => [p.clipId, p]));
-  const counts = [`${s.total} ${s.total === 1 ? 'clip' : 'clips'}`, `${s.done} ready`];
-  if (s.failed > 0) counts.push(`${s.failed} failed`);
-  if (s.cancelled > 0) counts.push(`${s.cancelled} cancelled`);
+  const w = webWordsFor(input.locale);
   const pending = s.total - s.done - s.failed - s.cancelled;
-  if (pending > 0) counts.push(`${pending} still rendering`);
+  const counts = w.counts(s.total, s.done, s.failed, s.cancelled, pending);
 
-  const body = html`<h1>Your lip-synced clips</h1>
-<p>Audio: <strong>${batch.audio || 'audio'}</strong> · ${counts.join(' · ')}</p>
-<p class="muted">These links work until <time datetime="${expiry.toISOString()}">${expiry.toUTCString()}</time>.</p>
+  const body = html`<h1>${w.title}</h1>
+<p>${w.audioLine} <strong>${batch.audio || w.audioFallback}</strong> · ${counts}</p>
+<p class="muted">${w.linksUntil} <time datetime="${expiry.toISOString()}">${w.dateTime(expiry.getTime())}</time>.</p>
 ${
   done.length > 0
-    ? html`<p class="actions"><a class="button" href="${input.links.zipUrl(batch.batchId, { expiresAt: input.expiresAt })}" download>Download all (ZIP)</a>
-${done.length < s.total ? html` <span class="muted">${done.length} of ${s.total} clips</span>` : ''}</p>`
+    ? html`<p class="actions"><a class="button" href="${input.links.zipUrl(batch.batchId, { expiresAt: input.expiresAt })}" download>${w.downloadAll}</a>
+${done.length < s.total ? html` <span class="muted">${w.someOfAll(done.length, s.total)}</span>` : ''}</p>`
     : ''
 }
 ${
   running
-    ? html`<p role="status">Some clips are still being made. <a class="button secondary" href="${input.links.batchUrl(batch.batchId, { expiresAt: input.expiresAt })}">Reload</a> to see the latest.</p>`
+    ? html`<p role="status">${w.stillRendering} <a class="button secondary" href="${input.links.batchUrl(batch.batchId, { expiresAt: input.expiresAt })}">${w.reload}</a> ${w.reloadTail}</p>`
     : ''
 }
 <ul class="clips">
-${batch.clips.map((c) => clipCard(c, input, positionOf.get(c.clipId)))}
+${batch.clips.map((c) => clipCard(w, c, input, positionOf.get(c.clipId)))}
 </ul>`;
-  return page('Your lip-synced clips', body);
+  return page(w.title, body, w.lang);
 }

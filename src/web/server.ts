@@ -3,6 +3,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { WebConfig } from '../config/web.js';
 import type { Logger } from '../log.js';
 import type { Storage } from '../queue/index.js';
+import { DEFAULT_LOCALE, type Locale } from '../i18n/index.js';
 import type { WebContext } from './context.js';
 import { registerErrorHandling } from './errors.js';
 import type { HealthProbe } from './health.js';
@@ -27,6 +28,8 @@ export interface WebServerDeps {
   log: Logger;
   /** Milliseconds clock (tests). */
   now?: () => number;
+  /** DEFAULT_LOCALE: pages for browsers whose Accept-Language names none of our catalogs. */
+  defaultLocale?: Locale;
 }
 
 /** The fastify app with every route plugin registered; not listening yet (tests use inject or listen on port 0). */
@@ -51,6 +54,7 @@ export async function buildWebServer(deps: WebServerDeps): Promise<FastifyInstan
     metrics: deps.metrics,
     health: deps.health,
     now,
+    defaultLocale: deps.defaultLocale ?? deps.config.defaultLocale ?? DEFAULT_LOCALE,
     links: createLinkSigner({ secret: deps.config.linkSecret, ttlSeconds: deps.config.linkTtlSeconds, publicUrl: deps.config.publicUrl, now }),
   };
 
@@ -66,7 +70,7 @@ export async function buildWebServer(deps: WebServerDeps): Promise<FastifyInstan
     return payload;
   });
   registerRequestLog(app, deps.metrics);
-  registerErrorHandling(app);
+  registerErrorHandling(app, deps.defaultLocale ?? deps.config.defaultLocale);
   await app.register(rateLimit, { global: false });
   await app.register(clipRoutes, ctx);
   await app.register(batchRoutes, ctx);

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Position } from '../../queue/index.js';
 import type { WebContext } from '../context.js';
-import { notFound } from '../errors.js';
+import { notFound, requestLocale } from '../errors.js';
 import { renderResultsPage } from '../page.js';
 import { registerSignedRoute } from '../signedRoute.js';
 
@@ -13,7 +13,7 @@ export const batchRoutes: FastifyPluginAsync<WebContext> = async (app, ctx) => {
     perMinute: ctx.config.rateLimit.downloadsPerMinute,
     handler: async (request, reply, expiresAt) => {
       const batch = await ctx.source.getBatch(request.params.id);
-      if (!batch) throw notFound('This batch is unknown or no longer stored.');
+      if (!batch) throw notFound((w) => w.errors.batchUnknown);
       let positions: Position[] = [];
       if (batch.status === 'running') {
         positions = await ctx.source.positions(batch.batchId).catch((err: unknown) => {
@@ -21,8 +21,9 @@ export const batchRoutes: FastifyPluginAsync<WebContext> = async (app, ctx) => {
           return [];
         });
       }
-      const body = renderResultsPage({ batch, positions, links: ctx.links, expiresAt });
-      reply.type('text/html; charset=utf-8').header('Cache-Control', 'private, no-store');
+      const locale = requestLocale(request.headers, ctx.defaultLocale);
+      const body = renderResultsPage({ batch, positions, links: ctx.links, expiresAt, locale });
+      reply.type('text/html; charset=utf-8').header('Cache-Control', 'private, no-store').header('Content-Language', locale).header('Vary', 'Accept-Language');
       return reply.send(request.method === 'HEAD' ? undefined : body);
     },
   });

@@ -2,14 +2,14 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ClipState, Storage } from '../../queue/index.js';
 import { isRenderKey, StorageUnavailableError } from '../../queue/storage.js';
 import type { WebContext } from '../context.js';
+import { refusalText } from '../../i18n/index.js';
 import { HttpError, notFound } from '../errors.js';
 import { isNotModified, isPreconditionFailed, rangeStillValid, validatorsFor } from '../http/conditional.js';
 import { contentDisposition, safeBaseName } from '../http/fileNames.js';
 import { parseRange } from '../http/range.js';
 import { registerSignedRoute } from '../signedRoute.js';
 
-export const clipGone = () =>
-  new HttpError(410, 'Clip no longer stored', 'This clip has been deleted to free space. Ask the bot for the batch again, or render it again.');
+export const clipGone = () => HttpError.of(410, (w) => w.errors.clipGone);
 
 /** A finished clip's stored MP4 (size and age, for validators), by its storage key: never by anything from the URL. */
 export async function statClipFile(storage: Storage, clip: ClipState): Promise<{ size: number; mtimeMs: number; key: string } | null> {
@@ -20,14 +20,17 @@ export async function statClipFile(storage: Storage, clip: ClipState): Promise<{
 
 /** The object store not answering is temporary: 503, so clients and proxies try again later. */
 function storeDown(err: unknown): never {
-  if (err instanceof StorageUnavailableError) throw new HttpError(503, 'Storage unavailable', 'Clips cannot be read right now. Please try again in a few minutes.');
+  if (err instanceof StorageUnavailableError) throw HttpError.of(503, (w) => w.errors.storageDown);
   throw err;
 }
 
 function notReady(clip: ClipState): HttpError {
-  if (clip.status === 'failed') return new HttpError(404, 'Clip failed', clip.error?.message ?? 'This clip could not be rendered.');
-  if (clip.status === 'cancelled') return new HttpError(404, 'Clip cancelled', 'This clip was cancelled before it was rendered.');
-  return new HttpError(409, 'Still rendering', 'This clip is not finished yet. Try again in a little while.');
+  const failure = clip.error;
+  if (clip.status === 'failed') {
+    return HttpError.of(404, (w) => ({ title: w.errors.clipFailedTitle, detail: failure ? refusalText(w.lang, failure) : w.errors.clipFailedDetail }));
+  }
+  if (clip.status === 'cancelled') return HttpError.of(404, (w) => w.errors.clipCancelled);
+  return HttpError.of(409, (w) => w.errors.stillRendering);
 }
 
 /** GET/HEAD /c/:id — one clip's MP4, with ranges (seeking), validators and conditional requests. */

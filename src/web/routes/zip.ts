@@ -35,7 +35,7 @@ export const zipRoutes: FastifyPluginAsync<WebContext> = async (app, ctx) => {
         });
       });
       if (entries.length === 0) {
-        throw new HttpError(409, 'Nothing to download yet', 'None of the clips of this batch is finished yet. Try again when at least one is ready.');
+        throw HttpError.of(409, (w) => w.errors.nothingToZip);
       }
 
       reply
