@@ -248,10 +248,11 @@ export const zhCN: Catalog = {
       `${str(p.label)} 的格式不受支持（${str(p.format)}）。请发送 MP4、MOV、MKV、WebM 或 AVI 视频，JPG/PNG/WebP 图片，或 WAV/MP3/M4A/OGG/FLAC 音频。`,
     'too-long': (p: RefusalParams) => {
       const limit = p.subject === 'template' ? `模板的上限是 ${seconds(num(p.maxSeconds))}` : `上限是 ${seconds(num(p.maxSeconds))}`;
-      const who = p.subject === 'template' ? str(p.label) : '音频';
+      // A file name stands apart with spaces; the word 音频 needs none.
+      const who = p.subject === 'template' ? `${str(p.label)} ` : '音频';
       return p.decodedPast
-        ? `${who} 超过了 ${seconds(num(p.maxSeconds))}（比文件标注的更长）；${limit}。`
-        : `${who} 长 ${seconds(num(p.seconds))}；${limit}。`;
+        ? `${who}超过了 ${seconds(num(p.maxSeconds))}（比文件标注的更长）；${limit}。`
+        : `${who}长 ${seconds(num(p.seconds))}；${limit}。`;
     },
     'no-audio-stream': (p: RefusalParams) => (p.hasVideo ? `${str(p.label)} 没有可用作音频的声音。` : `${str(p.label)} 没有音频流。`),
     'unsupported-codec': (p: RefusalParams) =>
