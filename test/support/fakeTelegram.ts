@@ -17,6 +17,8 @@ export interface FakeUser {
   id: number;
   first_name: string;
   is_bot?: boolean;
+  /** The user's app language, as Telegram reports it ('zh-hans', 'en'…). */
+  language_code?: string;
 }
 
 export interface FakeChat {

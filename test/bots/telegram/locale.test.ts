@@ -1,0 +1,71 @@
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { waitUntil, type FakeUser } from '../../support/fakeTelegram.js';
+import { alice, BotHarness, dmWith, makeInputs, WAIT_MS } from './botHarness.js';
+
+/** Latin words a Chinese reader may see: product, format and unit names, and our file names. */
+const allowed = /^(Telegram|ZIP|MB|KB|MP3|MP4|WAV|OGG|M4A|MOV|WebM|JPG|PNG|fps|UTC|one|silent|mp4|txt)$/i;
+function englishIn(text: string): string[] {
+  return (text.replace(/\/[a-z_]+/g, ' ').match(/[A-Za-z][A-Za-z0-9]*/g) ?? []).filter((w) => !allowed.test(w));
+}
+
+/** A Telegram user whose app is set to Chinese gets the whole flow in Chinese, end to end. */
+describe('telegram bot: language', () => {
+  let h: BotHarness | undefined;
+  afterEach(async () => {
+    await h?.close();
+    h = undefined;
+  });
+
+  it("language_code 'zh-hans': Chinese refusals, acknowledgements, buttons, progress and captions; the batch remembers zh-CN", async () => {
+    h = await BotHarness.create('tg-zh');
+    const media = await makeInputs(path.join(h.q.dir, 'in'));
+    await h.q.startWorker(300);
+    await h.startBot();
+    const { tg } = h;
+    const mei: FakeUser = { id: 1003, first_name: '小美', language_code: 'zh-hans' };
+    const chat = dmWith(mei);
+
+    // The command menu is also set up in Chinese for Chinese Telegram apps.
+    const menus = tg.calls.filter((c) => c.method === 'setMyCommands').map((c) => c.params as { language_code?: string; commands: unknown });
+    const zhMenu = menus.find((m) => m.language_code === 'zh');
+    expect(JSON.stringify(zhMenu?.commands)).toContain('使用说明');
+
+    tg.sendText(mei, chat, '/render');
+    await h.waitMessage(chat, /^还没有可渲染的内容：请先发送音频/);
+    await tg.sendMedia(mei, chat, 'document', { declaredSize: 1200, fileName: '笔记.txt', mimeType: 'text/plain' });
+    await h.waitMessage(chat, /^“笔记\.txt”无法使用。/);
+
+    // A refusal made deep in the pipeline (an InputError with a code and params) is worded in Chinese too.
+    await tg.sendMedia(mei, chat, 'video', { file: media.video(1), fileName: 'silent.mp4', mimeType: 'video/mp4' }, { caption: '/audio' });
+    await h.waitMessage(chat, /^silent\.mp4 没有可用作音频的声音。$/);
+
+    await tg.sendMedia(mei, chat, 'voice', { file: media.speech(1.5), duration: 2 });
+    await h.waitMessage(chat, /^已设置音频：1\.5 秒。现在请发送一个或多个模板视频或照片。/);
+    await tg.sendMedia(mei, chat, 'video', { file: media.video(1), fileName: 'one.mp4', mimeType: 'video/mp4' });
+    const ack = await h.waitMessage(chat, /^已添加模板 1。准备好后点“渲染”。/);
+
+    tg.pressButton(mei, ack, tg.button(ack, '▶ 渲染'));
+    const progress = await h.waitMessage(chat, /音频：语音消息/);
+    await waitUntil('the clip', () => tg.videosIn(chat.id).length === 1, WAIT_MS, () => h!.dump(chat));
+    await waitUntil('final progress text', () => progress.text.startsWith('✅ 已完成。'), WAIT_MS, () => h!.dump(chat));
+    expect(progress.edits.some((e) => /⏳ 已排队|🎬 正在渲染/.test(e.text))).toBe(true);
+    expect(progress.text).toContain('1. one.mp4 — ✓ 完成');
+    expect(progress.text).toContain('片段只会以附件形式发送到这里');
+
+    // Everything the bot said to her is Chinese (file names and format names aside).
+    const said = [...tg.messagesIn(chat.id).flatMap((m) => [m.text, ...m.edits.map((e) => e.text)])];
+    const leftovers = said.flatMap((t) => englishIn(t).map((w) => `${w} in ${JSON.stringify(t)}`));
+    expect(leftovers).toEqual([]);
+
+    // The batch record carries her language, for edits and deliveries after a restart.
+    const batchId = h.q.events.find((e) => e.type === 'batchDone')?.batchId;
+    expect(batchId).toBeDefined();
+    const state = await h.q.queue.getBatch(batchId!);
+    expect(state?.locale).toBe('zh-CN');
+
+    // Someone else in English at the same time still reads English.
+    tg.sendText(alice, dmWith(alice), '/render');
+    await h.waitMessage(dmWith(alice), /^Nothing to render yet: first send an audio/);
+  });
+});
