@@ -23,6 +23,8 @@ export interface FakeUser {
   id: string;
   username: string;
   bot?: boolean;
+  /** The Discord client's language, sent on the user's interactions ('zh-CN', 'zh-TW'…); en-US when unset. */
+  locale?: string;
 }
 
 export interface FakeAttachment {
@@ -215,7 +217,7 @@ export class FakeDiscord {
       channel: thread ? this.threadPayload(thread) : this.channelPayload(channelId),
       member: this.member(user, o.permissions ?? 0n),
       app_permissions: String((1n << 41n) - 1n),
-      locale: 'en-US',
+      locale: user.locale ?? 'en-US',
       guild_locale: 'en-US',
       entitlements: [],
       authorizing_integration_owners: { 0: this.guildId },
