@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { loadWebConfig, type WebConfig } from '../../src/config/web.js';
-import { LocalStorage, type BatchState, type ClipOutput, type ClipState, type Position } from '../../src/queue/index.js';
+import { LocalStorage, type BatchState, type ClipFailure, type ClipOutput, type ClipState, type Position } from '../../src/queue/index.js';
 import type { HealthProbe, HealthReport } from '../../src/web/health.js';
 import { createLinkSigner, type LinkSigner } from '../../src/web/links.js';
 import { createWebMetrics, type WebMetrics } from '../../src/web/metrics.js';
@@ -45,7 +45,7 @@ export interface ClipSpec {
   status?: ClipState['status'];
   /** Content of the MP4 for done clips. */
   content?: Buffer;
-  error?: { code: string; message: string };
+  error?: ClipFailure;
   progress?: ClipState['progress'];
 }
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { engineNames, loadConfig, loopModes, type EngineName, type LoopMode } from '../../config/index.js';
 import { errorMessage, InputError, ModelFormatError, ModelMissingError } from '../../errors.js';
+import { refusalText } from '../../i18n/index.js';
 import { logger } from '../../log.js';
 import { disposeEngines } from '../../pipeline/engine/select.js';
 import { parseFixedBox, type FixedBox } from '../../pipeline/face/fixedBox.js';
@@ -43,7 +44,8 @@ function boxFlag(value: string): FixedBox {
 }
 
 async function runRender(flags: RenderFlags): Promise<number> {
-  const config = loadConfig({ ...process.env, ...(flags.model ? { LIPSYNC_MODEL: flags.model } : {}) }).pipeline;
+  const app = loadConfig({ ...process.env, ...(flags.model ? { LIPSYNC_MODEL: flags.model } : {}) });
+  const config = app.pipeline;
   await mkdir(flags.out, { recursive: true });
   const names = outputNamesFor(flags.video);
   const view = createProgressView(process.stderr.isTTY === true && !flags.json);
@@ -77,7 +79,7 @@ async function runRender(flags: RenderFlags): Promise<number> {
       // Input errors are the user's to fix; anything else is logged in full for the operator.
       const operatorFixable = err instanceof InputError || err instanceof ModelMissingError || err instanceof ModelFormatError;
       if (!operatorFixable) logger().error({ err, template }, 'render failed');
-      reports.push({ input: template, output: null, frames: 0, framesWithFace: 0, seconds: (Date.now() - started) / 1000, engine: null, error: errorMessage(err) });
+      reports.push({ input: template, output: null, frames: 0, framesWithFace: 0, seconds: (Date.now() - started) / 1000, engine: null, error: err instanceof InputError ? refusalText(app.defaultLocale, err) : errorMessage(err) });
     }
   }
   view.stop();
