@@ -68,4 +68,30 @@ describe('telegram bot: language', () => {
     tg.sendText(alice, dmWith(alice), '/render');
     await h.waitMessage(dmWith(alice), /^Nothing to render yet: first send an audio/);
   });
+
+  it('batches followed after a restart keep their recorded language; records made before it was recorded read DEFAULT_LOCALE', async () => {
+    h = await BotHarness.create('tg-zh-resume');
+    const media = await makeInputs(path.join(h.q.dir, 'in'));
+    const { tg } = h;
+    const chat = dmWith(alice);
+    // Two status messages to follow: the bot's answers to /help, from a first run of the bot.
+    await h.startBot();
+    tg.sendText(alice, chat, '/help');
+    tg.sendText(alice, chat, '/help');
+    await waitUntil('two answers', () => tg.messagesIn(chat.id).length === 2, WAIT_MS, () => h!.dump(chat));
+    await h.stopBot();
+    const [old, recorded] = tg.messagesIn(chat.id);
+    const replyTo = (m: typeof old) => ({ platform: 'telegram', chatId: String(chat.id), messageId: String(m!.message_id), userId: String(alice.id), prefix: '' });
+    const owner = { platform: 'telegram', userId: String(alice.id), chatId: String(chat.id) };
+    // One as an older bot wrote it (no locale), one from a user who reads English.
+    await h.q.queue.submitBatch({ owner, audio: { path: media.speech(1), label: 'old.wav' }, videos: [{ path: media.video(1), label: 'a.mp4' }], replyTo: replyTo(old) });
+    await h.q.queue.submitBatch({ owner, audio: { path: media.speech(1), label: 'en.wav' }, videos: [{ path: media.video(2), label: 'b.mp4' }], replyTo: replyTo(recorded), locale: 'en' });
+
+    await h.q.startWorker(300);
+    await h.startBot({ DEFAULT_LOCALE: 'zh-CN' });
+    await waitUntil('both finished', () => old!.text.startsWith('✅ 已完成。') && recorded!.text.startsWith('✅ Done.'), WAIT_MS, () => h!.dump(chat));
+    expect(old!.text).toContain('音频：old.wav');
+    expect(recorded!.text).toContain('Audio: en.wav');
+    await waitUntil('both clips', () => tg.videosIn(chat.id).length === 2, WAIT_MS, () => h!.dump(chat));
+  });
 });
