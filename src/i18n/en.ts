@@ -244,6 +244,18 @@ export const en = {
       'Attach an audio and at least one face video or photo to /lipsync (options audio and video…). Collecting files from messages is turned off on this bot.',
     refused: 'Nothing was queued:',
     notOwnerCancel: 'Only the person who started this batch, or a server moderator, can cancel it.',
+    /** Slash-command and option descriptions (Discord shows them in the client's language). */
+    commands: {
+      lipsync: 'Lip-sync one audio onto face videos or photos (no attachments: collect them in a thread)',
+      audioOption: 'The audio (voice, MP3, WAV, OGG, M4A)',
+      videoOption(n: number): string {
+        return n === 1 ? 'A face video or photo' : `Face video or photo ${n}`;
+      },
+      loopOption: 'How a template shorter than the audio continues',
+      history: 'Your recent lipsync batches (only you see this)',
+      status: 'What is ready and what is rendering here',
+      cancel: 'Cancel your running lipsync renders here',
+    },
   },
 
   /**
@@ -295,6 +307,8 @@ export const en = {
       p.stage === 'duration' ? `I couldn't find how long ${str(p.label)} is. Send an MP3, WAV, OGG or M4A file.` : `I couldn't read ${str(p.label)}. Send an MP3, WAV, OGG or M4A file (or a video with sound).`,
     internal: () => 'Something went wrong on our side while rendering this clip. Please try again later.',
     'input-missing': () => 'The files for this clip are no longer stored. Please send them again.',
+    'queue-unavailable': () => 'The render queue is unavailable. Please try again later.',
+    lost: () => 'This clip was lost by the render queue (a restart in the middle of it). Please send it again.',
     timeout: () => 'This clip took far longer to render than its length allows, so it was stopped. Please try a shorter audio or template.',
     cancelled: () => 'Cancelled.',
   },

@@ -240,6 +240,17 @@ export const zhCN: Catalog = {
     conversationDisabled: '请在 /lipsync 中附上音频和至少一个模板视频或照片（选项 audio 和 video…）。本机器人已关闭从消息中收集文件的功能。',
     refused: '没有加入队列：',
     notOwnerCancel: '只有发起这个批次的人或服务器管理员才能取消它。',
+    commands: {
+      lipsync: '把一段音频口型同步到模板视频或照片上（不带附件：在子区中收集）',
+      audioOption: '音频（语音、MP3、WAV、OGG、M4A）',
+      videoOption(n: number): string {
+        return n === 1 ? '一个模板视频或照片' : `模板视频或照片 ${n}`;
+      },
+      loopOption: '模板比音频短时如何延续',
+      history: '你最近的口型同步批次（仅你可见）',
+      status: '这里已就绪和正在渲染的内容',
+      cancel: '取消你在这里正在进行的渲染',
+    },
   },
 
   refusals: {
@@ -285,6 +296,8 @@ export const zhCN: Catalog = {
       p.stage === 'duration' ? `无法确定 ${str(p.label)} 的时长。请发送 MP3、WAV、OGG 或 M4A 文件。` : `无法读取 ${str(p.label)}。请发送 MP3、WAV、OGG 或 M4A 文件（或带声音的视频）。`,
     internal: () => '渲染这个片段时我们这边出了问题，请稍后再试。',
     'input-missing': () => '这个片段的文件已不再保存，请重新发送。',
+    'queue-unavailable': () => '渲染队列暂时不可用，请稍后再试。',
+    lost: () => '渲染队列丢失了这个片段（处理途中发生了重启）。请重新发送。',
     timeout: () => '这个片段的渲染时间远超其长度所允许的范围，已被停止。请尝试更短的音频或模板。',
     cancelled: () => '已取消。',
   },

@@ -190,7 +190,7 @@ export class RenderQueue {
     } catch (err) {
       for (const c of toRender) {
         await this.state
-          .finish(c.clipId, { status: 'failed', error: { code: 'internal', message: 'The render queue is unavailable. Please try again later.' } })
+          .finish(c.clipId, { status: 'failed', error: { code: 'queue-unavailable', message: 'The render queue is unavailable. Please try again later.' } })
           .catch(() => undefined);
       }
       throw err;

@@ -68,7 +68,7 @@ export async function reconcile(
                 status: 'done',
                 output: { key: raw.renderKey!, path: storage.outputLocation(raw.renderKey!), bytes: existing.bytes, cached: true },
               })
-            : await state.finish(clip.clipId, { status: 'failed', error: { code: 'internal', message: lostMessage } });
+            : await state.finish(clip.clipId, { status: 'failed', error: { code: 'lost', message: lostMessage } });
         }
         if (outcome.changed) {
           report.endedClips++;

@@ -53,7 +53,10 @@ export interface ClipOutput {
 }
 
 export interface ClipFailure {
-  /** Stable code: an InputError code, 'internal', or 'cancelled'. */
+  /**
+   * Stable code: an InputError code, 'internal', 'timeout', 'input-missing', 'lost', 'queue-unavailable' or
+   * 'cancelled'. The bots word it per language by this code (src/i18n `refusals`), so one code means one sentence.
+   */
   code: string;
   /** Safe to show to the user as-is. */
   message: string;

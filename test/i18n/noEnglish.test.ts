@@ -56,6 +56,7 @@ const args: Record<string, unknown[][]> = {
   'bot.clipRendering': [['▓▓░░', 42, 23.6, 12]],
   'bot.clipFailed': [['原因'], [null]],
   'bot.buttons.removeItem': [[2, label]],
+  'discord.commands.videoOption': [[1], [4]],
   'discord.batchThreadName': [['小美']],
   'discord.batchStarter': [['小美', 3]],
   'discord.batchStarterNoThread': [['小美', 3]],

@@ -1,5 +1,14 @@
 import { ApplicationCommandOptionType, ApplicationCommandType, Routes, type REST, type RESTPutAPIApplicationCommandsJSONBody } from 'discord.js';
 import { loopModes } from '../../config/schema.js';
+import { en, zhCN } from '../../i18n/index.js';
+
+type Phrases = (typeof en)['discord']['commands'];
+
+/** Discord shows these to clients set to Chinese (both scripts read our Simplified catalog). */
+function localized(pick: (c: Phrases) => string): { description: string; description_localizations: Record<'zh-CN' | 'zh-TW', string> } {
+  const zh = pick(zhCN.discord.commands);
+  return { description: pick(en.discord.commands), description_localizations: { 'zh-CN': zh, 'zh-TW': zh } };
+}
 
 export const LIPSYNC = 'lipsync';
 export const HISTORY = 'lipsync-history';
@@ -18,27 +27,27 @@ export function commandDefinitions(maxClips: number): RESTPutAPIApplicationComma
     {
       type: ApplicationCommandType.ChatInput,
       name: LIPSYNC,
-      description: 'Lip-sync one audio onto face videos or photos (no attachments: collect them in a thread)',
+      ...localized((c) => c.lipsync),
       options: [
-        { type: attachment, name: 'audio', description: 'The audio (voice, MP3, WAV, OGG, M4A)', required: false },
+        { type: attachment, name: 'audio', ...localized((c) => c.audioOption), required: false },
         ...videoOptionNames(maxClips).map((name, i) => ({
           type: attachment,
           name,
-          description: i === 0 ? 'A face video or photo' : `Face video or photo ${i + 1}`,
+          ...localized((c) => c.videoOption(i + 1)),
           required: false,
         })),
         {
           type: ApplicationCommandOptionType.String,
           name: 'loop',
-          description: 'How a template shorter than the audio continues',
+          ...localized((c) => c.loopOption),
           required: false,
           choices: loopModes.map((m) => ({ name: m, value: m })),
         },
       ],
     },
-    { type: ApplicationCommandType.ChatInput, name: HISTORY, description: 'Your recent lipsync batches (only you see this)' },
-    { type: ApplicationCommandType.ChatInput, name: STATUS, description: 'What is ready and what is rendering here' },
-    { type: ApplicationCommandType.ChatInput, name: CANCEL, description: 'Cancel your running lipsync renders here' },
+    { type: ApplicationCommandType.ChatInput, name: HISTORY, ...localized((c) => c.history) },
+    { type: ApplicationCommandType.ChatInput, name: STATUS, ...localized((c) => c.status) },
+    { type: ApplicationCommandType.ChatInput, name: CANCEL, ...localized((c) => c.cancel) },
   ];
 }
 

@@ -86,7 +86,7 @@ export const clipRoutes: FastifyPluginAsync<WebContext> = async (app, ctx) => {
       if (opened.size !== file.size) {
         // Replaced between the two looks (a re-render): the headers sent would not match these bytes.
         opened.stream.destroy();
-        throw new HttpError(503, 'Clip changing', 'This clip is being stored again right now. Try again in a moment.');
+        throw HttpError.of(503, (w) => w.errors.clipChanging);
       }
       ctx.metrics.downloadStarted('clip');
       return reply.send(opened.stream);

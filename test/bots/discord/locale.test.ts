@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { commandDefinitions } from '../../../src/bots/discord/commands.js';
 import { snowflake, type FakeMessage, type FakeUser } from '../../support/fakeDiscord.js';
 import { PORTRAIT, SPEECH } from '../../support/media.js';
 import { ana, DiscordWorld, until, WAIT_MS } from './harness.js';
@@ -56,5 +57,14 @@ describe('discord bot: language', () => {
     const press = d.press({ user: lin, message: ack, customId: buttonOf(ack, 'r:')!.custom_id! });
     await until('the batch link', () => d.channelMessages(thread.id).find((m) => m.content.startsWith('本批次的全部片段：')));
     expect(press.original?.content ?? '').not.toMatch(/[A-Za-z]{3,}/);
+  });
+
+  it('slash commands and their options describe themselves in Chinese to zh-CN and zh-TW clients', () => {
+    const described = commandDefinitions(3).flatMap((c) => [c, ...(('options' in c ? c.options : undefined) ?? [])]) as { name: string; description_localizations?: Record<string, string> }[];
+    expect(described.length).toBeGreaterThan(6);
+    for (const d of described) {
+      expect(d.description_localizations?.['zh-CN'], d.name).toMatch(/[\u4e00-\u9fff]/);
+      expect(d.description_localizations?.['zh-TW'], d.name).toBe(d.description_localizations?.['zh-CN']);
+    }
   });
 });
