@@ -24,7 +24,7 @@ export function createTestRender(spec: string, logFile?: string): RenderFn {
     if (logFile) await appendFile(logFile, `start ${templateLabel}\n`);
     const [audio, template] = await Promise.all([readFile(input.audioPath), readFile(input.templatePath)]);
     if (template.subarray(0, 9).toString() === 'BAD-INPUT') {
-      throw new InputError('no-face', `I couldn't find a face in ${templateLabel}. Use a video where one face looks at the camera.`, { params: { label: templateLabel } });
+      throw new InputError('no-face', `I couldn't find a face in ${templateLabel}. Use a video where one face looks at the camera.`);
     }
     if (template.subarray(0, 5).toString() === 'FLAKY') {
       const marker = `${input.outputPath}.flaky`;

@@ -1,15 +1,10 @@
 /** Small pure formatters for chat text. */
+import { en } from '../../i18n/index.js';
+
 export { formatBytes, formatSeconds, shortLabel } from '../../format.js';
 
-/** A rough ETA: "a few seconds", "about 40 s", "about 3 min". */
-export function formatEta(seconds: number): string {
-  if (seconds < 5) return 'a few seconds';
-  if (seconds < 60) return `about ${Math.round(seconds / 5) * 5} s`;
-  if (seconds < 3600) return `about ${Math.round(seconds / 60)} min`;
-  const h = Math.floor(seconds / 3600);
-  const m = Math.round((seconds - h * 3600) / 60);
-  return m === 0 ? `about ${h} h` : `about ${h} h ${m} min`;
-}
+/** A rough ETA in English: "a few seconds", "about 40 s", "about 3 min" (each catalog has its own: src/i18n). */
+export const formatEta: (seconds: number) => string = en.units.eta;
 
 /** A text progress bar of `width` cells: "▓▓▓▓░░░░░░". */
 export function progressBar(fraction: number, width = 10): string {
