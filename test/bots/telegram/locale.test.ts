@@ -94,4 +94,24 @@ describe('telegram bot: language', () => {
     expect(recorded!.text).toContain('Audio: en.wav');
     await waitUntil('both clips', () => tg.videosIn(chat.id).length === 2, WAIT_MS, () => h!.dump(chat));
   });
+
+  it('a session kept over a restart is announced in its owner\'s language', async () => {
+    h = await BotHarness.create('tg-zh-session');
+    await h.startBot();
+    const { tg } = h;
+    const mei: FakeUser = { id: 1004, first_name: '小美', language_code: 'zh' };
+    const chat = dmWith(mei);
+    const media = await makeInputs(path.join(h.q.dir, 'in'));
+    await tg.sendMedia(mei, chat, 'video', { file: media.video(1), fileName: 'v1.mp4', mimeType: 'video/mp4' });
+    await h.waitMessage(chat, /^已添加模板 1。现在请发送音频。/);
+
+    await h.stopBot();
+    await h.startBot();
+    const notice = await h.waitMessage(chat, /^我刚刚重启过，你发送的内容都还在：1 个模板。请发送音频，然后点“渲染”。$/);
+    expect(notice.keyboard?.inline_keyboard.flat().map((b) => b.text)).toContain('▶ 渲染');
+    // Answers after the restart stay in her language. (An update also ends the bot's pending long poll, so the
+    // fake server lets the bot stop at once instead of holding the poll to its timeout.)
+    tg.sendText(mei, chat, '/status');
+    await h.waitMessage(chat, /^可以渲染：没有音频，1 个模板。$/);
+  });
 });
