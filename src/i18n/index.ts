@@ -1,4 +1,4 @@
-import { InputError } from '../errors.js';
+import type { InputError } from '../errors.js';
 import { en, type Catalog, type RefusalParams, type WebWords, type Words } from './en.js';
 import { DEFAULT_LOCALE, isLocale, type Locale } from './locale.js';
 import { zhCN } from './zh-CN.js';

@@ -7,5 +7,5 @@ export { type DownloadLinks, planDelivery, linksFromSigner } from './delivery.js
 export { probeInspector, type MediaInspector } from './inspect.js';
 export { RedisTrackingStore, MemoryTrackingStore, type TrackingStore } from './tracking.js';
 export { type QueuePort } from './batches.js';
-export { words } from './wording.js';
+export { words, wordsFor, type Words } from './wording.js';
 export { renderProgress } from './progressText.js';
