@@ -127,7 +127,8 @@ export const zhCN: Catalog = {
     sessionResumed(audioSeconds: number | null, templates: number): string {
       const parts = [...(audioSeconds !== null ? [`音频（${seconds(audioSeconds)}）`] : []), ...(templates > 0 ? [`${templates} 个模板`] : [])];
       const next = audioSeconds === null ? '请发送音频，然后点“渲染”。' : templates === 0 ? '请发送模板视频或照片，然后点“渲染”。' : '准备好后点“渲染”，或继续发送。';
-      return `我刚刚重启过，你发送的内容都还在：${parts.join('和')}。${next}`;
+      // A space sets a number apart from the characters around it: "音频（12 秒）和 2 个模板".
+      return `我刚刚重启过，你发送的内容都还在：${parts.join('和').replace(/和(\d)/, '和 $1')}。${next}`;
     },
     historyEmpty: '这里还没有以前的批次。',
     historyHeader: '你最近的批次：',
