@@ -46,17 +46,7 @@ export async function buildWebServer(deps: WebServerDeps): Promise<FastifyInstan
     requestTimeout: 30_000,
     return503OnClosing: true,
   });
-  const ctx: WebContext = {
-    config: deps.config,
-    source: deps.source,
-    storage: deps.storage,
-    presign: deps.presign === true,
-    metrics: deps.metrics,
-    health: deps.health,
-    now,
-    defaultLocale: deps.defaultLocale ?? deps.config.defaultLocale ?? DEFAULT_LOCALE,
-    links: createLinkSigner({ secret: deps.config.linkSecret, ttlSeconds: deps.config.linkTtlSeconds, publicUrl: deps.config.publicUrl, now }),
-  };
+  const ctx = webContext(deps, now);
 
   const csp = contentSecurityPolicy(new URL(deps.config.publicUrl).origin);
   app.addHook('onSend', async (_request, reply, payload) => {
@@ -79,6 +69,21 @@ export async function buildWebServer(deps: WebServerDeps): Promise<FastifyInstan
   return app;
 }
 
+/** What every route plugin of both listeners is given. */
+function webContext(deps: WebServerDeps, now: () => number): WebContext {
+  return {
+    config: deps.config,
+    source: deps.source,
+    storage: deps.storage,
+    presign: deps.presign === true,
+    metrics: deps.metrics,
+    health: deps.health,
+    now,
+    defaultLocale: deps.defaultLocale ?? deps.config.defaultLocale ?? DEFAULT_LOCALE,
+    links: createLinkSigner({ secret: deps.config.linkSecret, ttlSeconds: deps.config.linkTtlSeconds, publicUrl: deps.config.publicUrl, now }),
+  };
+}
+
 /**
  * The ops listener's app (OPS_PORT, bound to 127.0.0.1): the detailed /healthz and /metrics, nothing else, so
  * a monitoring agent on the machine needs no token and the public port shows no paths or error text.
@@ -92,16 +97,7 @@ export async function buildOpsServer(deps: WebServerDeps): Promise<FastifyInstan
     requestTimeout: 30_000,
     return503OnClosing: true,
   });
-  const ctx: WebContext = {
-    config: deps.config,
-    source: deps.source,
-    storage: deps.storage,
-    presign: deps.presign === true,
-    metrics: deps.metrics,
-    health: deps.health,
-    now,
-    links: createLinkSigner({ secret: deps.config.linkSecret, ttlSeconds: deps.config.linkTtlSeconds, publicUrl: deps.config.publicUrl, now }),
-  };
+  const ctx = webContext(deps, now);
   app.addHook('onSend', async (_request, reply, payload) => {
     reply.header('X-Content-Type-Options', 'nosniff');
     return payload;

@@ -27,6 +27,7 @@ describe('web configuration', () => {
       rateLimit: { downloadsPerMinute: 240, zipsPerMinute: 10 },
       health: { minFreeDiskBytes: 1024 * 1024 * 1024, workerStaleSeconds: 120 },
       ops: { port: undefined, token: undefined },
+      defaultLocale: 'en',
     });
   });
 

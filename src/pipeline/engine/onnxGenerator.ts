@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
-import { ConfigError, errorMessage, ModelFormatError, ModelMissingError } from '../../errors.js';
+import { ModelFormatError, ModelMissingError } from '../../errors.js';
 import { floatsToHalves, halfToFloat } from '../model/half.js';
+import { openInferenceSession } from './onnxSession.js';
 import { MEL_BANDS, MEL_STEPS, resolveModelSignature, type ModelElementType, type ModelSignature } from './modelSignature.js';
 
 export interface GeneratorOptions {
@@ -35,7 +36,7 @@ export class OnnxGenerator {
   /** Opens the model: ModelMissingError, ModelFormatError (not ONNX / not a lip-sync model) or ConfigError (CUDA). */
   static async open(options: GeneratorOptions): Promise<OnnxGenerator> {
     if (!existsSync(options.modelPath)) throw new ModelMissingError(options.modelPath, options.missingHint ?? '');
-    const session = await createSession(options);
+    const session = await openInferenceSession(options, (reason, cause) => new ModelFormatError(reason, options.modelPath, { cause }));
     try {
       return new OnnxGenerator(session, resolveModelSignature(session.inputMetadata, session.outputMetadata), options.device);
     } catch (err) {
@@ -140,35 +141,3 @@ function halvesToFloatsFast(halves: Uint16Array): Float32Array {
   return out;
 }
 
-/**
- * Opens the model. A file onnxruntime cannot parse is a ModelFormatError; a CUDA request without onnxruntime's
- * CUDA libraries gets a ConfigError that says how to install them.
- */
-async function createSession(options: GeneratorOptions): Promise<ort.InferenceSession> {
-  try {
-    return await ort.InferenceSession.create(options.modelPath, {
-      executionProviders: options.device === 'cuda' ? ['cuda', 'cpu'] : ['cpu'],
-      graphOptimizationLevel: 'all',
-      ...(options.threads > 0 ? { intraOpNumThreads: options.threads } : {}),
-      // Between batches onnxruntime's threads would busy-wait for more work, taking the CPU that decoding, face
-      // detection and encoding need at that very moment.
-      extra: { session: { intra_op: { allow_spinning: '0' } } },
-    });
-  } catch (err) {
-    const message = errorMessage(err);
-    if (options.device === 'cuda' && /cuda|shared library|providers_shared/i.test(message)) {
-      throw new ConfigError(
-        'LIPSYNC_DEVICE=cuda, but onnxruntime cannot load its CUDA libraries. On a host with CUDA 12 and cuDNN 9, reinstall with ' +
-          '"ONNXRUNTIME_NODE_INSTALL=cuda12 npm ci", or set LIPSYNC_DEVICE=cpu.',
-      );
-    }
-    throw new ModelFormatError(loadFailureReason(message), options.modelPath, { cause: err });
-  }
-}
-
-/** onnxruntime's load errors, in an operator's words (its own text, minus source paths, stays at the end). */
-function loadFailureReason(message: string): string {
-  if (/protobuf parsing failed|does not have a graph|no graph/i.test(message)) return 'it is not an ONNX file';
-  const detail = message.replace(/^Load model from .*? failed:\s*/s, '').replace(/\/onnxruntime_src\/\S+\s+\S+\(.*?\)\s*/g, '').trim();
-  return `onnxruntime cannot load it (${detail.split('\n')[0]})`;
-}

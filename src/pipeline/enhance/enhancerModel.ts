@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
-import { ConfigError, EnhancerFormatError, errorMessage, ModelMissingError } from '../../errors.js';
+import { EnhancerFormatError, ModelMissingError } from '../../errors.js';
+import { openInferenceSession } from '../engine/onnxSession.js';
 import { floatToHalf, floatsToHalves, halvesToFloats } from '../model/half.js';
 import { resolveEnhancerSignature, type EnhancerSignature } from './enhancerSignature.js';
 
@@ -29,7 +30,7 @@ export class EnhancerModel {
   /** ModelMissingError, EnhancerFormatError (not ONNX / no face restorer) or ConfigError (CUDA libraries missing). */
   static async open(options: EnhancerModelOptions): Promise<EnhancerModel> {
     if (!existsSync(options.modelPath)) throw new ModelMissingError(options.modelPath, ENHANCER_MISSING_HINT);
-    const session = await createSession(options);
+    const session = await openInferenceSession(options, (reason, cause) => new EnhancerFormatError(reason, options.modelPath, { cause }));
     try {
       return new EnhancerModel(session, resolveEnhancerSignature(session.inputMetadata, session.outputMetadata), options.device);
     } catch (err) {
@@ -107,26 +108,3 @@ export class EnhancerModel {
   }
 }
 
-async function createSession(options: EnhancerModelOptions): Promise<ort.InferenceSession> {
-  try {
-    return await ort.InferenceSession.create(options.modelPath, {
-      executionProviders: options.device === 'cuda' ? ['cuda', 'cpu'] : ['cpu'],
-      graphOptimizationLevel: 'all',
-      ...(options.threads > 0 ? { intraOpNumThreads: options.threads } : {}),
-      // As for the lip-sync model: no busy-waiting threads between batches.
-      extra: { session: { intra_op: { allow_spinning: '0' } } },
-    });
-  } catch (err) {
-    const message = errorMessage(err);
-    if (options.device === 'cuda' && /cuda|shared library|providers_shared/i.test(message)) {
-      throw new ConfigError(
-        'LIPSYNC_DEVICE=cuda, but onnxruntime cannot load its CUDA libraries. On a host with CUDA 12 and cuDNN 9, reinstall with ' +
-          '"ONNXRUNTIME_NODE_INSTALL=cuda12 npm ci", or set LIPSYNC_DEVICE=cpu.',
-      );
-    }
-    const reason = /protobuf parsing failed|does not have a graph|no graph/i.test(message)
-      ? 'it is not an ONNX file'
-      : `onnxruntime cannot load it (${message.replace(/^Load model from .*? failed:\s*/s, '').split('\n')[0]})`;
-    throw new EnhancerFormatError(reason, options.modelPath, { cause: err });
-  }
-}
