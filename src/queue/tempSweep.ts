@@ -27,6 +27,9 @@ export const renderTempPatterns: readonly TempPattern[] = [
   /^lipsync-spill-[A-Za-z0-9]{6}$/,
 ];
 
+/** A bot's per-command download folders (Discord `/lipsync` attachments, slash.ts): `slash-<pid>-<random>`. */
+export const botTempPatterns: readonly TempPattern[] = [/^slash-(?<pid>\d+)-[A-Za-z0-9]{6}$/, /^slash-[A-Za-z0-9]{6}$/];
+
 /** Half-finished copies in DATA_DIR/tmp (storage.ts names them `in-<host>-<pid>-<random>`). */
 export const storageTempPatterns: readonly TempPattern[] = [/^in-(?<host>[0-9a-f]{8})-(?<pid>\d+)-[0-9a-f]+$/, /^in-[0-9a-f]{16}$/];
 

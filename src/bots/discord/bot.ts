@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { ApplicationFlagsBitField, Client, Events, GatewayCloseCodes, GatewayIntentBits, IntentsBitField, Partials, Routes, type RateLimitData } from 'discord.js';
 import { ConfigError } from '../../errors.js';
+import { botTempPatterns, startTempSweeper } from '../../queue/tempSweep.js';
 import type { DiscordSettings } from '../../config/discord.js';
 import { ConversationCore, type ConversationDeps } from '../core/conversation.js';
 import { systemClock } from '../core/clock.js';
@@ -25,6 +26,9 @@ export interface DiscordBotDeps extends Omit<ConversationDeps, 'platform' | 'isA
 /** Discord's largest upload (boosted servers); the per-channel limit is checked when sending. */
 const MAX_UPLOAD_BYTES = 500 * 1024 * 1024;
 const TEXT_LIMIT = 2000;
+const TEMP_SWEEP_INTERVAL_MS = 10 * 60_000;
+/** A download folder this old is stale whoever made it (a bot on another machine sharing the folder). */
+const TEMP_MAX_AGE_MS = 24 * 3_600_000;
 /** Discord: 50 requests/s per bot, about 5 message edits per 5 s per channel. */
 const DISCORD_EDIT_RATES = { globalPerSecond: 40, perChatPerMinute: () => 50 };
 
@@ -46,6 +50,7 @@ export class DiscordBot {
   private readonly conversations = new Set<string>();
   private readonly pending = new Set<Promise<void>>();
   private stopping = false;
+  private tempSweeper: { stop(): Promise<void> } | undefined;
   /** Set while logging in with the Message Content intent: a 4014 then means "fall back", not "give up". */
   private tryingMessageContent = false;
   private readonly interactionDeps: InteractionDeps;
@@ -119,6 +124,8 @@ export class DiscordBot {
   async start(): Promise<void> {
     const s = this.deps.settings;
     await mkdir(this.deps.tempDir, { recursive: true });
+    // Download folders of /lipsync commands a killed bot never finished: at start, then now and then.
+    this.tempSweeper = startTempSweeper([{ dir: this.deps.tempDir, patterns: botTempPatterns }], { intervalMs: TEMP_SWEEP_INTERVAL_MS, maxAgeMs: TEMP_MAX_AGE_MS, log: this.deps.log });
     try {
       if (s.conversation && !(await this.hasMessageContentIntent())) this.fallBackToSlashCommands();
       if (s.registerOnStart) {
@@ -140,6 +147,7 @@ export class DiscordBot {
   async stop(): Promise<void> {
     this.stopping = true;
     forgetLiveness('discord');
+    await this.tempSweeper?.stop();
     await Promise.allSettled([...this.pending]);
     await this.core.stop();
     await this.client.destroy();

@@ -76,7 +76,8 @@ export async function handleLipsync(deps: SlashDeps, i: ChatInputCommandInteract
   await i.deferReply();
   if (!audio || videos.length === 0) return refuse(i, words.missingForRender(audio !== null, videos.length));
 
-  const dir = await mkdtemp(path.join(deps.tempDir, 'slash-'));
+  // The pid lets the next start sweep what a killed bot left behind (queue/tempSweep.ts botTempPatterns).
+  const dir = await mkdtemp(path.join(deps.tempDir, `slash-${process.pid}-`));
   try {
     const admission = admissionFor(deps.queue, { platform: deps.platform.name, userId: i.user.id });
     const intake = { platformLimits: deps.platform.limits, limits: deps.limits, inspector: deps.inspector, log: deps.log, admission, locale: locale ?? deps.core.defaultLocale };
