@@ -89,11 +89,28 @@ export function createFileLogger(options: LoggerOptions, pretty: boolean, fileOp
 }
 
 let handlersFor: Logger | null = null;
+let crashLogging = false;
 
 /**
- * SIGHUP reopens the log file; an uncaught exception or unhandled rejection is logged as fatal (already on disk:
- * the file is written synchronously) and the process exits with 1, as Node would without a handler.
+ * An uncaught exception or unhandled rejection is logged as fatal through `log` (so it is redacted like every other
+ * line, and lands in the log file when there is one) before the process exits with 1, as Node would without a handler.
  */
+export function installCrashLogging(log: Logger, flush: () => void = () => undefined): void {
+  if (crashLogging) return;
+  crashLogging = true;
+  const die = (kind: string) => (err: unknown) => {
+    try {
+      log.fatal({ err }, kind);
+      flush();
+    } finally {
+      process.exit(1);
+    }
+  };
+  process.on('uncaughtException', die('uncaught exception'));
+  process.on('unhandledRejection', die('unhandled promise rejection'));
+}
+
+/** SIGHUP reopens the log file (logrotate); crashes are logged into it (written synchronously) before exiting. */
 export function installLogFileHandlers(log: Logger, file: LogFile): void {
   if (handlersFor) return;
   handlersFor = log;
@@ -101,14 +118,5 @@ export function installLogFileHandlers(log: Logger, file: LogFile): void {
     file.reopen();
     log.info('log file reopened (SIGHUP)');
   });
-  const die = (kind: string) => (err: unknown) => {
-    try {
-      log.fatal({ err }, kind);
-      file.flush();
-    } finally {
-      process.exit(1);
-    }
-  };
-  process.on('uncaughtException', die('uncaught exception'));
-  process.on('unhandledRejection', die('unhandled promise rejection'));
+  installCrashLogging(log, () => file.flush());
 }

@@ -105,6 +105,17 @@ describe('LOG_FILE', () => {
     expect(readFileSync(file, 'utf8')).toContain('rejected in the child');
   });
 
+  it('without LOG_FILE, a crash of a CLI process is logged as fatal JSON on stderr with secrets redacted, then exits 1', async () => {
+    child = Child.start({ CRASH_LOGGING: '1' });
+    await child.until('ready', () => child!.stdout.includes('ready'));
+    child.proc.stdin.write('throw-secret\n');
+    expect(await child.exited).toBe(1);
+    const fatal = child.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { level: number; msg: string; err?: { message: string } }).find((l) => l.level === 60);
+    expect(fatal).toMatchObject({ msg: 'uncaught exception' });
+    expect(fatal!.err!.message).toContain('download failed');
+    expect(child.stderr).not.toContain('AAFakeTokenForTheCrashTest0123456');
+  });
+
   it('rotates by size to .1 … .N, newest first, dropping the oldest', () => {
     const file = path.join(dir, 'size', 'app.log');
     const log = new LogFile({ path: file, maxBytes: 1000, keep: 2 });

@@ -10,6 +10,9 @@ program
 // Only the command being run is loaded; the overview is drawn from the list alone.
 const chosen = commandFor(process.argv.slice(2));
 if (chosen) {
+  // Crashes of a running command are logged (redacted, and into LOG_FILE when set) before it exits with 1.
+  const [{ logger }, { installCrashLogging }] = await Promise.all([import('../log.js'), import('../logFile.js')]);
+  installCrashLogging(logger());
   (await chosen.entry.load()).register(program);
   await program.parseAsync([...process.argv.slice(0, 2), ...chosen.args]);
 } else {
