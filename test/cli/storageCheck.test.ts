@@ -5,24 +5,20 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runStorageCheck } from '../../src/cli/commands/storage.js';
 import { freePort } from '../support/net.js';
-import { startS3Server, type S3TestServer } from '../support/s3Server.js';
+import { startS3Server, useS3Credentials, type S3TestServer } from '../support/s3Server.js';
 
 describe('lipsync storage check', () => {
   let s3: S3TestServer;
   let dir: string;
-  const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
+  let restoreCredentials: (() => void) | undefined;
   beforeAll(async () => {
     s3 = await startS3Server();
     dir = await mkdtemp(path.join(os.tmpdir(), 'lipsync-storage-check-test-'));
     // The SDK's standard chain reads the process environment, as `lipsync storage check` does in production.
-    process.env.AWS_ACCESS_KEY_ID = s3.credentials.accessKeyId;
-    process.env.AWS_SECRET_ACCESS_KEY = s3.credentials.secretAccessKey;
+    restoreCredentials = useS3Credentials(s3);
   }, 60_000);
   afterAll(async () => {
-    if (saved.id === undefined) delete process.env.AWS_ACCESS_KEY_ID;
-    else process.env.AWS_ACCESS_KEY_ID = saved.id;
-    if (saved.secret === undefined) delete process.env.AWS_SECRET_ACCESS_KEY;
-    else process.env.AWS_SECRET_ACCESS_KEY = saved.secret;
+    restoreCredentials?.();
     await s3?.stop();
     await rm(dir, { recursive: true, force: true });
   });

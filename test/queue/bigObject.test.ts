@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashFile } from '../../src/queue/s3Storage.js';
-import { startS3Server, type S3TestServer } from '../support/s3Server.js';
+import { s3CredentialsEnv, startS3Server, type S3TestServer } from '../support/s3Server.js';
 
 const GIB = 1024 ** 3;
 /** Peak RSS allowed for moving 1 GiB each way: the runtime and SDK (~150 MB) plus bounded multipart buffers. */
@@ -43,7 +43,7 @@ describe('S3 storage: a 1 GiB output', () => {
       promisify(execFile)(
         process.execPath,
         ['--import', tsx, path.join(import.meta.dirname, 'bigObjectChild.ts'), s3.endpoint, s3.bucket, s3.region, 'big', file, renderKey],
-        { env: { ...process.env, AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey }, maxBuffer: 1 << 20 },
+        { env: { ...process.env, ...s3CredentialsEnv(s3) }, maxBuffer: 1 << 20 },
       ),
     ]);
     const r = JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, number | string>;

@@ -8,7 +8,7 @@ import { testWebConfig } from '../support/batchFixture.js';
 import { RenderQueue } from '../../src/queue/queue.js';
 import { freePort } from '../support/net.js';
 import { TEST_REDIS_URL } from '../support/redis.js';
-import { startS3Server, type S3TestServer } from '../support/s3Server.js';
+import { s3CredentialsEnv, startS3Server, type S3TestServer } from '../support/s3Server.js';
 import { QueueHarness } from './harness.js';
 
 /** A store that does not answer makes clips wait (never fail) and shows in the health report. */
@@ -25,7 +25,7 @@ describe('object store down', () => {
   });
 
   it('a worker that cannot reach the store delays the clip; a worker that can renders it', async () => {
-    const creds = { AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey };
+    const creds = s3CredentialsEnv(s3);
     const storageEnv = { STORAGE_URL: s3.storageUrl('down'), S3_ENDPOINT: s3.endpoint, S3_FORCE_PATH_STYLE: '1', ...creds };
     h = await QueueHarness.create('storedown', storageEnv);
     // The submitter reaches the store (its inputs are stored); the first worker's endpoint is a closed port.

@@ -8,7 +8,7 @@ import { writeTestModel } from '../../scripts/make-test-model.js';
 import { testWebConfig } from '../support/batchFixture.js';
 import { ffmpeg, ffprobe, makeMovingTemplate, SPEECH } from '../support/media.js';
 import { TEST_REDIS_URL } from '../support/redis.js';
-import { startS3Server, type S3TestServer } from '../support/s3Server.js';
+import { startS3Server, useS3Credentials, type S3TestServer } from '../support/s3Server.js';
 import { QueueHarness, silentLog, type WorkerProcess } from './harness.js';
 import { readZip } from '../web/zipReader.js';
 
@@ -21,18 +21,14 @@ describe('two worker hosts sharing only Redis and the object store', () => {
   let s3: S3TestServer;
   let h: QueueHarness | undefined;
   const webs: WebService[] = [];
-  const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
+  let restoreCredentials: (() => void) | undefined;
 
   beforeAll(async () => {
     s3 = await startS3Server();
-    process.env.AWS_ACCESS_KEY_ID = s3.credentials.accessKeyId;
-    process.env.AWS_SECRET_ACCESS_KEY = s3.credentials.secretAccessKey;
+    restoreCredentials = useS3Credentials(s3);
   }, 60_000);
   afterAll(async () => {
-    if (saved.id === undefined) delete process.env.AWS_ACCESS_KEY_ID;
-    else process.env.AWS_ACCESS_KEY_ID = saved.id;
-    if (saved.secret === undefined) delete process.env.AWS_SECRET_ACCESS_KEY;
-    else process.env.AWS_SECRET_ACCESS_KEY = saved.secret;
+    restoreCredentials?.();
     await s3?.stop();
   });
   afterEach(async () => {

@@ -65,6 +65,26 @@ export interface S3TestServerOptions {
   privateBucket?: boolean;
 }
 
+/** The environment the AWS SDK's standard credential chain reads, pointing at `server` (for child processes). */
+export function s3CredentialsEnv(server: S3TestServer): { AWS_ACCESS_KEY_ID: string; AWS_SECRET_ACCESS_KEY: string } {
+  return { AWS_ACCESS_KEY_ID: server.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: server.credentials.secretAccessKey };
+}
+
+/**
+ * Points this process's AWS credentials at `server`, as an operator's environment would; the returned function puts
+ * back what was there before.
+ */
+export function useS3Credentials(server: S3TestServer): () => void {
+  const saved = { AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY };
+  Object.assign(process.env, s3CredentialsEnv(server));
+  return () => {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
+}
+
 const CHILD = path.join(import.meta.dirname, 's3ServerProcess.ts');
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 

@@ -69,6 +69,22 @@ export class BotHarness {
     return waitUntil(`a bot message matching ${match}`, () => [...this.tg.messagesIn(chat.id, threadId)].reverse().find((m) => match.test(m.text)), WAIT_MS, () => this.dump(chat));
   }
 
+  /**
+   * Alice sends an audio and an album of `templates` videos, then /render; resolves with the progress message.
+   * The videos are made before sending: an album's items arrive together, however long ffmpeg takes on a busy machine.
+   */
+  async submitAlbum(templates: number): Promise<BotMessage> {
+    const media = await makeInputs(path.join(this.q.dir, 'in'));
+    const chat = dmWith(alice);
+    await this.tg.sendMedia(alice, chat, 'audio', { file: media.speech(1.3), fileName: 'song.ogg', mimeType: 'audio/ogg', duration: 1 });
+    await this.waitMessage(chat, /^Audio set/);
+    const items = Array.from({ length: templates }, (_, k) => ({ kind: 'video' as const, spec: { file: media.video(k + 1), fileName: `v${k + 1}.mp4`, mimeType: 'video/mp4' } }));
+    await this.tg.sendAlbum(alice, chat, items, { mediaGroupId: 'alb' });
+    await this.waitMessage(chat, new RegExp(`^${templates === 1 ? 'Template 1 added' : `${templates} templates added`}`));
+    this.tg.sendText(alice, chat, '/render');
+    return this.waitMessage(chat, /Audio: song\.ogg/);
+  }
+
   dump(chat?: FakeChat): string {
     const msgs = chat ? this.tg.messagesIn(chat.id) : this.tg.messages;
     return `messages:\n${msgs.map((m) => `#${m.message_id} ${JSON.stringify(m.text)} edits=${m.edits.length}`).join('\n')}\nvideos: ${this.tg.videos.length}\nlog tail:\n${this.logLines.slice(-15).join('')}`;

@@ -1,7 +1,6 @@
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { waitUntil, type BotMessage } from '../../support/fakeTelegram.js';
-import { alice, BotHarness, dmWith, makeInputs, WAIT_MS } from './botHarness.js';
+import { waitUntil } from '../../support/fakeTelegram.js';
+import { alice, BotHarness, WAIT_MS } from './botHarness.js';
 
 /** "Nothing lost": a failed upload and a restart in the middle still deliver every clip exactly once. */
 describe('telegram bot: exactly-once delivery', () => {
@@ -11,26 +10,13 @@ describe('telegram bot: exactly-once delivery', () => {
     h = undefined;
   });
 
-  async function submit(harness: BotHarness, templates: number): Promise<BotMessage> {
-    const media = await makeInputs(path.join(harness.q.dir, 'in'));
-    const chat = dmWith(alice);
-    const { tg } = harness;
-    await tg.sendMedia(alice, chat, 'audio', { file: media.speech(1.3), fileName: 'song.ogg', mimeType: 'audio/ogg', duration: 1 });
-    await harness.waitMessage(chat, /^Audio set/);
-    const items = Array.from({ length: templates }, (_, k) => ({ kind: 'video' as const, spec: { file: media.video(k + 1), fileName: `v${k + 1}.mp4`, mimeType: 'video/mp4' } }));
-    await tg.sendAlbum(alice, chat, items, { mediaGroupId: 'alb' });
-    await harness.waitMessage(chat, new RegExp(`^${templates} templates added`));
-    tg.sendText(alice, chat, '/render');
-    return harness.waitMessage(chat, /Audio: song\.ogg/);
-  }
-
   it('an upload that fails once is retried, and a restart during the retry still delivers it once', async () => {
     h = await BotHarness.create('tg-exactly-once');
     await h.q.startWorker(800);
     h.tg.failUploads(1);
     await h.startBot();
     const { tg } = h;
-    const progress = await submit(h, 3);
+    const progress = await h.submitAlbum(3);
     // The first upload failed; stop the bot while it waits to retry.
     await waitUntil('a failed upload', () => tg.failedUploads.length === 1, WAIT_MS, () => h!.dump());
     await h.stopBot();
@@ -57,7 +43,7 @@ describe('telegram bot: exactly-once delivery', () => {
     h.tg.failUploads(2);
     await h.startBot();
     const { tg } = h;
-    const progress = await submit(h, 2);
+    const progress = await h.submitAlbum(2);
     await waitUntil('final text', () => progress.text.startsWith('✅ Done: all 2 clips.'), WAIT_MS, () => h!.dump());
     await waitUntil('2 videos', () => tg.videos.length >= 2, WAIT_MS, () => h!.dump());
     expect(tg.failedUploads).toHaveLength(2);

@@ -1,7 +1,6 @@
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { waitUntil, type BotMessage } from '../../support/fakeTelegram.js';
-import { alice, BotHarness, dmWith, makeInputs, WAIT_MS } from './botHarness.js';
+import { waitUntil } from '../../support/fakeTelegram.js';
+import { alice, BotHarness, dmWith, WAIT_MS } from './botHarness.js';
 
 /** Cancel, rate limits, restarts and delivery fallbacks, with the real queue and a sleeping worker. */
 describe('telegram bot: resilience', () => {
@@ -11,26 +10,12 @@ describe('telegram bot: resilience', () => {
     h = undefined;
   });
 
-  async function submit(harness: BotHarness, templates: number): Promise<BotMessage> {
-    const media = await makeInputs(path.join(harness.q.dir, 'in'));
-    const chat = dmWith(alice);
-    const { tg } = harness;
-    await tg.sendMedia(alice, chat, 'audio', { file: media.speech(1.3), fileName: 'song.ogg', mimeType: 'audio/ogg', duration: 1 });
-    await harness.waitMessage(chat, /^Audio set/);
-    // Made before sending: an album's items arrive together, however long ffmpeg takes on a busy machine.
-    const items = Array.from({ length: templates }, (_, k) => ({ kind: 'video' as const, spec: { file: media.video(k + 1), fileName: `v${k + 1}.mp4`, mimeType: 'video/mp4' } }));
-    await tg.sendAlbum(alice, chat, items, { mediaGroupId: 'alb' });
-    await harness.waitMessage(chat, new RegExp(`^${templates === 1 ? 'Template 1 added' : `${templates} templates added`}`));
-    tg.sendText(alice, chat, '/render');
-    return harness.waitMessage(chat, /Audio: song\.ogg/);
-  }
-
   it('Cancel mid-render stops the batch and says so', async () => {
     h = await BotHarness.create('tg-cancel');
     await h.q.startWorker(30_000);
     await h.startBot();
     const { tg } = h;
-    const progress = await submit(h, 2);
+    const progress = await h.submitAlbum(2);
     await waitUntil('rendering with a Cancel button', () => /🎬 Rendering clip 1 of 2/.test(progress.text) && progress.keyboard, WAIT_MS, () => h!.dump());
     const press = tg.pressButton(alice, progress, tg.button(progress, '✖ Cancel'));
     await waitUntil('cancel answered', () => tg.callbackAnswers.find((a) => a.id === press));
@@ -47,7 +32,7 @@ describe('telegram bot: resilience', () => {
     await h.q.startWorker(2_500);
     await h.startBot({ TELEGRAM_EDIT_INTERVAL_MS: '300' });
     const { tg } = h;
-    const progress = await submit(h, 1);
+    const progress = await h.submitAlbum(1);
     await waitUntil('a first edit', () => progress.edits.length > 0, WAIT_MS, () => h!.dump());
     tg.rateLimitEdits(1, 2);
     await waitUntil('the 429', () => tg.rateLimited.length > 0, WAIT_MS, () => h!.dump());
@@ -65,7 +50,7 @@ describe('telegram bot: resilience', () => {
     await h.q.startWorker(1_500);
     await h.startBot();
     const { tg } = h;
-    const progress = await submit(h, 3);
+    const progress = await h.submitAlbum(3);
     await waitUntil('first video', () => tg.videos.length >= 1, WAIT_MS, () => h!.dump());
     await h.stopBot();
     const messagesBefore = tg.messages.length;
@@ -92,7 +77,7 @@ describe('telegram bot: resilience', () => {
     await h.q.startWorker(300);
     await h.startBot({ TELEGRAM_MAX_UPLOAD_MB: '0.00001', LINK_SECRET: 'x'.repeat(40), PUBLIC_URL: 'https://clips.example.com' });
     const { tg } = h;
-    const progress = await submit(h, 1);
+    const progress = await h.submitAlbum(1);
     const chat = dmWith(alice);
     const link = await h.waitMessage(chat, /^1\. v1\.mp4 is too large to send here: https:\/\/clips\.example\.com\//);
     expect(link.text).toMatch(/\?e=\d+&s=/);
@@ -108,7 +93,7 @@ describe('telegram bot: resilience', () => {
     await h.q.startWorker(300);
     h.tg.maxUploadBytes = 10;
     await h.startBot();
-    await submit(h, 1);
+    await h.submitAlbum(1);
     const msg = await h.waitMessage(dmWith(alice), /^1\. v1\.mp4 \(\d+ bytes\) was refused as too large to send here/);
     expect(msg.text).toContain('no download links configured');
   });

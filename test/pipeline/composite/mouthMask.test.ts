@@ -7,6 +7,7 @@ import { cropBoxForFace } from '../../../src/pipeline/face/index.js';
 import { faceFromFixedBox } from '../../../src/pipeline/face/fixedBox.js';
 import type { FaceDetection, Point } from '../../../src/pipeline/face/types.js';
 import { createRgbImage } from '../../../src/pipeline/media/image.js';
+import { faceAt } from '../engine/builtin/portrait.js';
 
 /** Keypoints close to the test portrait's (FaceDetector; see s3fdLikeBox): eye distance 28 px, upright. */
 const UPRIGHT: FaceDetection = {
@@ -26,26 +27,6 @@ const UPRIGHT: FaceDetection = {
 };
 const PADS = { top: 0, bottom: 10, left: 0, right: 0 };
 const FRAME = 320;
-
-function rotateFace(face: FaceDetection, degrees: number, about: Point): FaceDetection {
-  const a = (degrees * Math.PI) / 180;
-  const turn = (p: Point): Point => ({
-    x: about.x + (p.x - about.x) * Math.cos(a) - (p.y - about.y) * Math.sin(a),
-    y: about.y + (p.x - about.x) * Math.sin(a) + (p.y - about.y) * Math.cos(a),
-  });
-  const k = face.keypoints;
-  return {
-    ...face,
-    keypoints: {
-      rightEye: turn(k.rightEye),
-      leftEye: turn(k.leftEye),
-      nose: turn(k.nose),
-      mouth: turn(k.mouth),
-      rightEar: turn(k.rightEar),
-      leftEar: turn(k.leftEar),
-    },
-  };
-}
 
 /** Weight of frame pixel (x, y) in a mask over `crop`; 0 outside the crop. */
 function at(weights: Float32Array, crop: Rect, x: number, y: number): number {
@@ -121,7 +102,7 @@ describe('mouthMaskWeights', () => {
 
   it('follows head roll: the mask of a rolled face is the upright mask turned with it', () => {
     for (const degrees of [-15, 11, 25]) {
-      const rolled = rotateFace(UPRIGHT, degrees, mouth);
+      const rolled = faceAt(UPRIGHT.keypoints, { angle: (degrees * Math.PI) / 180, pivot: mouth });
       const upright = mouthFrame(UPRIGHT);
       const turned = mouthFrame(rolled);
       const a = (degrees * Math.PI) / 180;
@@ -139,7 +120,7 @@ describe('mouthMaskWeights', () => {
       expect(differsFromUnturned).toBeGreaterThan(20);
     }
     // In a crop: a rolled face's mouth corners, along its own mouth line, both get full weight; the nose none.
-    const rolled = rotateFace(UPRIGHT, 20, mouth);
+    const rolled = faceAt(UPRIGHT.keypoints, { angle: (20 * Math.PI) / 180, pivot: mouth });
     const rolledCrop = cropBoxForFace(rolled, PADS, FRAME, FRAME);
     const rolledWeights = mouthMaskWeights(rolled, rolledCrop);
     const a = (20 * Math.PI) / 180;
