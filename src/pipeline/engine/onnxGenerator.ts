@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { ModelFormatError, ModelMissingError } from '../../errors.js';
-import { floatsToHalves, halfToFloat } from '../model/half.js';
+import { floatsToHalves, halvesToFloats } from '../model/half.js';
 import { openInferenceSession } from './onnxSession.js';
 import { MEL_BANDS, MEL_STEPS, resolveModelSignature, type ModelElementType, type ModelSignature } from './modelSignature.js';
 
@@ -121,23 +121,9 @@ function toTensor(data: Float32Array, type: ModelElementType, dims: number[]): o
 function toFloats(tensor: ort.Tensor): Float32Array {
   const data: unknown = tensor.data;
   if (data instanceof Float32Array) return data;
-  if (data instanceof Uint16Array && tensor.type === 'float16') return halvesToFloatsFast(data);
+  if (data instanceof Uint16Array && tensor.type === 'float16') return halvesToFloats(data);
   // Runtimes with a native Float16Array hand float16 outputs over as one.
   if (tensor.type === 'float16' && ArrayBuffer.isView(data)) return Float32Array.from(data as unknown as ArrayLike<number>);
   throw new ModelFormatError(`its output holds ${tensor.type} values; expected float32 or float16`);
-}
-
-let halfTable: Float32Array | undefined;
-
-/** Every half's float32 value, looked up: about 10× faster than converting each (a 256 KB table, built on first use). */
-function halvesToFloatsFast(halves: Uint16Array): Float32Array {
-  if (!halfTable) {
-    halfTable = new Float32Array(0x10000);
-    for (let bits = 0; bits < 0x10000; bits++) halfTable[bits] = halfToFloat(bits);
-  }
-  const table = halfTable;
-  const out = new Float32Array(halves.length);
-  for (let k = 0; k < halves.length; k++) out[k] = table[halves[k]!]!;
-  return out;
 }
 
