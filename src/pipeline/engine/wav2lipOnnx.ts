@@ -94,13 +94,13 @@ export class Wav2LipOnnxEngine implements LipSyncEngine {
       writeFaceInput(frame.image, rect, size, this.order, faceData, k * faceStride);
       melData.set(frame.mel, k * MEL_BANDS * MEL_STEPS);
     });
-    const generated = { data: await this.generator.run(faceData, melData, count) };
+    const generated = await this.generator.run(faceData, melData, count);
     const outStride = 3 * size * size;
     // Restored in the crop's own coordinates, so the paste below (and its mask) treats it as the generated face.
-    const crops = await this.enhance(generated.data, frames, rects, timings);
+    const crops = await this.enhance(generated, frames, rects, timings);
     frames.forEach((frame, k) => {
       const mask = this.blendMode === 'mouth' ? mouthMaskWeights(frame.face, rects[k]!) : undefined;
-      pasteGeneratedFace(frame.image, rects[k]!, crops?.[k]!.data ?? generated.data, crops ? 0 : k * outStride, crops?.[k]!.size ?? size, this.order, mask);
+      pasteGeneratedFace(frame.image, rects[k]!, crops?.[k]!.data ?? generated, crops ? 0 : k * outStride, crops?.[k]!.size ?? size, this.order, mask);
     });
   }
 

@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { openTorchCheckpoint, type TorchCheckpoint, type TorchTensorRef } from '../torch/checkpoint.js';
+import { TORCH_DTYPE_SIZE } from '../torch/pickle.js';
 import { buildWav2LipGraph, type LayerWeights } from './graph.js';
 import { parameterCount, WAV2LIP_FACE_SIZE, WAV2LIP_WIDTH, type ConvLayer } from './layout.js';
 import { findWav2LipStateDict } from './stateDict.js';
@@ -50,12 +51,14 @@ export interface ImportResult {
 
 export const DEFAULT_IMPORT_OUTPUT = 'models/wav2lip_gan.onnx';
 
+const tensorBytes = (t: TorchTensorRef): number => t.numel * TORCH_DTYPE_SIZE[t.dtype];
+
 function layerWeightReader(checkpoint: TorchCheckpoint, tensors: Map<string, TorchTensorRef>, onRead: (bytes: number) => void) {
   const read = async (key: string): Promise<Float32Array> => {
     const ref = tensors.get(key);
     if (!ref) throw new Error(`tensor ${key} disappeared between the check and the import`);
     const values = await checkpoint.readFloat32(ref);
-    onRead(ref.numel * (ref.dtype === 'float32' ? 4 : 2));
+    onRead(tensorBytes(ref));
     return values;
   };
   return async (layer: ConvLayer): Promise<LayerWeights> => {
@@ -87,7 +90,7 @@ export async function importWav2LipCheckpoint(checkpointPath: string, options: I
     const generator = findWav2LipStateDict(checkpoint.root);
     const bytesTotal = [...generator.tensors.values()]
       .filter((t) => t.dtype !== 'int64')
-      .reduce((sum, t) => sum + t.numel * (t.dtype === 'float32' ? 4 : 2), 0);
+      .reduce((sum, t) => sum + tensorBytes(t), 0);
     let bytesDone = 0;
     const source = layerWeightReader(checkpoint, generator.tensors, (bytes) => {
       bytesDone += bytes;
