@@ -18,12 +18,10 @@ import {
   testModelMouthMask,
 } from '../src/pipeline/engine/testModel.js';
 import { isMainModule } from './onnx/cli.js';
+import { MEL_BANDS, MEL_STEPS } from '../src/pipeline/engine/modelSignature.js';
 import { DataType, GraphBuilder, type Dim } from '../src/pipeline/model/onnx/graph.js';
+import { WAV2LIP_INPUT_NAMES, WAV2LIP_OUTPUT_NAME } from '../src/pipeline/model/wav2lip/graph.js';
 
-export const WAV2LIP_INPUTS = { mel: 'mel_spectrogram', video: 'video_frames' } as const;
-export const WAV2LIP_OUTPUT = 'output';
-export const MEL_BANDS = 80;
-export const MEL_STEPS = 16;
 
 export interface TestModelOptions {
   /** Face crop size S (default 96, the classic Wav2Lip resolution). */
@@ -42,8 +40,8 @@ export function buildTestModel(options: TestModelOptions = {}): GraphBuilder {
 
   const elem = options.float16 ? DataType.FLOAT16 : DataType.FLOAT;
   const asFloat = (x: string) => (options.float16 ? g.op('Cast', [x], { to: DataType.FLOAT }, `${x}_float`) : x);
-  const mel = asFloat(g.input(WAV2LIP_INPUTS.mel, [batch, 1, MEL_BANDS, MEL_STEPS], elem));
-  const video = asFloat(g.input(WAV2LIP_INPUTS.video, [batch, 6, size, size], elem));
+  const mel = asFloat(g.input(WAV2LIP_INPUT_NAMES.mel, [batch, 1, MEL_BANDS, MEL_STEPS], elem));
+  const video = asFloat(g.input(WAV2LIP_INPUT_NAMES.faces, [batch, 6, size, size], elem));
 
   // Reference crop = channels 3..5. Slice-13 takes starts/ends/axes as int64 inputs.
   const ref = g.op('Slice', [video, g.constInt64('ref_starts', [3]), g.constInt64('ref_ends', [6]), g.constInt64('ref_axes', [1])], {}, 'reference');
@@ -58,8 +56,8 @@ export function buildTestModel(options: TestModelOptions = {}): GraphBuilder {
   const mask = g.constFloat('mouth_mask', [1, 1, size, size], testModelMouthMask(size));
   const delta = g.op('Sub', [brightness, ref], {}, 'delta');
   const maskedDelta = g.op('Mul', [delta, mask], {}, 'masked_delta');
-  const sum = g.op('Add', [ref, maskedDelta], {}, options.float16 ? 'output_float' : WAV2LIP_OUTPUT);
-  const out = options.float16 ? g.op('Cast', [sum], { to: DataType.FLOAT16 }, WAV2LIP_OUTPUT) : sum;
+  const sum = g.op('Add', [ref, maskedDelta], {}, options.float16 ? 'output_float' : WAV2LIP_OUTPUT_NAME);
+  const out = options.float16 ? g.op('Cast', [sum], { to: DataType.FLOAT16 }, WAV2LIP_OUTPUT_NAME) : sum;
   g.output(out, [batch, 3, size, size], elem);
   return g;
 }

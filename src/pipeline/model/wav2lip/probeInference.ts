@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { WAV2LIP_INPUT_NAMES, WAV2LIP_OUTPUT_NAME } from './graph.js';
-import { WAV2LIP_FACE_SIZE } from './layout.js';
+import { WAV2LIP_FACE_SIZE, WAV2LIP_MEL_SHAPE } from './layout.js';
 
 export interface ProbeResult {
   outputShape: number[];
@@ -29,10 +29,11 @@ export async function probeWav2LipModel(modelPath: string): Promise<ProbeResult>
     const faces = new Float32Array(6 * S * S).fill(0.5);
     // The masked crop (planes 0-2) has its lower half zeroed, as the engine sends it.
     for (let plane = 0; plane < 3; plane++) faces.fill(0, plane * S * S + (S / 2) * S, (plane + 1) * S * S);
-    const mel = new Float32Array(80 * 16).fill(-4);
+    const [, bands, steps] = WAV2LIP_MEL_SHAPE;
+    const mel = new Float32Array(bands * steps).fill(-4);
     const started = performance.now();
     const result = await session.run({
-      [WAV2LIP_INPUT_NAMES.mel]: new ort.Tensor('float32', mel, [1, 1, 80, 16]),
+      [WAV2LIP_INPUT_NAMES.mel]: new ort.Tensor('float32', mel, [1, ...WAV2LIP_MEL_SHAPE]),
       [WAV2LIP_INPUT_NAMES.faces]: new ort.Tensor('float32', faces, [1, 6, S, S]),
     });
     const milliseconds = performance.now() - started;
