@@ -5,7 +5,7 @@
  * with or without DataParallel's `module.` prefix. Everything that is not a generator tensor (the optimizer state
  * above all) is left unread.
  */
-import { TorchTensorRef, type PickleValue } from '../torch/checkpoint.js';
+import { TorchTensorRef, type PickleKey, type PickleValue } from '../torch/checkpoint.js';
 import { expectedTensors, wav2lipLayout, WAV2LIP_WIDTH, type Wav2LipLayout } from './layout.js';
 
 /** The checkpoint holds something, but not a Wav2Lip generator this importer can convert. */
@@ -26,12 +26,12 @@ export interface Wav2LipStateDict {
 const DATA_PARALLEL_PREFIX = 'module.';
 const FIRST_CONV = 'face_encoder_blocks.0.0.conv_block.0.weight';
 
-function isDict(value: PickleValue): value is Map<PickleValue & (string | number), PickleValue> {
+function isDict(value: PickleValue): value is Map<PickleKey, PickleValue> {
   return value instanceof Map;
 }
 
 /** The dict of tensors: `root.state_dict` when present, else the root itself. */
-function locateStateDict(root: PickleValue): { dict: Map<unknown, PickleValue>; other: string[] } {
+function locateStateDict(root: PickleValue): { dict: Map<PickleKey, PickleValue>; other: string[] } {
   if (!isDict(root)) throw new NotWav2LipError('The checkpoint does not hold a dictionary of tensors (a state dict).');
   const nested = root.get('state_dict');
   if (nested !== undefined) {
