@@ -10,6 +10,8 @@ export interface HelpOptions {
   maxClips: number;
   maxAudioSeconds: number;
   command: (name: string) => string;
+  /** The web studio is available: the help names its command. */
+  studio?: boolean;
 }
 
 /** Params of a refusal (an InputError's `params`); which ones a code uses is documented next to it. */
@@ -45,6 +47,7 @@ export const en = {
       return [
         `1) Send an audio (voice, music file, or a video with ${o.command('audio')} as caption to use its sound), up to ${formatSeconds(o.maxAudioSeconds)}.`,
         `2) Send up to ${o.maxClips} face videos or photos, then press Render. ${o.command('status')}, ${o.command('cancel')} and ${o.command('history')} help along the way.`,
+        ...(o.studio ? [`Big files or many templates? ${o.command('studio')} gives you a personal link to the web studio.`] : []),
       ].join('\n');
     },
     greetingPrefix(userName: string, isGroup: boolean): string {
@@ -154,6 +157,27 @@ export const en = {
     },
     noLinksNote: 'Clips are delivered here as attachments only (no download server is configured).',
 
+    // The web studio (sign-in links from /studio)
+    /** The personal sign-in link, where only its owner reads it. */
+    studioLink(url: string, minutes: number): string {
+      return `Your personal sign-in link to the web studio (upload big files and many templates, follow your batches, download them):\n${url}\nIt works once and expires in ${minutes} minute${s(minutes, '', 's')}. Don't share it: it signs in as you.`;
+    },
+    studioUnavailable: 'The web studio is not available here: this bot has no web server configured.',
+    /** /studio in a group: the link went to the user's private chat with the bot. */
+    studioSentPrivately: 'I sent you your personal studio link in a private message.',
+    /** /studio in a group when the bot cannot message the user privately (they never started a chat with it). */
+    studioAskPrivately(command: string): string {
+      return `Studio links are personal, so I don't post them here. Open a private chat with me, press Start and send ${command} there.`;
+    },
+    /** Added to the refusal of a file too large to download, where only the sender reads it. */
+    studioOfferLink(url: string, minutes: number): string {
+      return `You can upload it in the web studio instead: ${url}\n(Your personal link: it works once and expires in ${minutes} minute${s(minutes, '', 's')}.)`;
+    },
+    /** Added to the refusal of a file too large to download, where others read along. */
+    studioOfferHint(command: string): string {
+      return `Larger files can be uploaded in the web studio: ${command} gives you a personal link.`;
+    },
+
     // Progress message
     progressHeaderWaiting(position: number | null, etaSeconds: number | null): string {
       const pos = position === null ? 'waiting in line' : position === 1 ? 'next in line' : `position ${position} in line`;
@@ -222,6 +246,7 @@ export const en = {
       status: 'What is ready and what is rendering',
       cancel: 'Cancel your running render',
       history: 'Your recent batches',
+      studio: 'Your sign-in link to the web studio',
     },
   },
 
@@ -255,6 +280,7 @@ export const en = {
       history: 'Your recent lipsync batches (only you see this)',
       status: 'What is ready and what is rendering here',
       cancel: 'Cancel your running lipsync renders here',
+      studio: 'Your personal sign-in link to the web studio (only you see this)',
     },
   },
 

@@ -48,6 +48,7 @@ export const zhCN: Catalog = {
       return [
         `1）发送一段音频（语音、音乐文件，或以 ${o.command('audio')} 为说明文字的视频，使用其声音），最长 ${seconds(o.maxAudioSeconds)}。`,
         `2）发送最多 ${o.maxClips} 个模板视频或照片（需有人脸），然后点“渲染”。过程中可使用 ${o.command('status')}、${o.command('cancel')} 和 ${o.command('history')}。`,
+        ...(o.studio ? [`文件很大或模板很多？${o.command('studio')} 会给你一个进入网页工作室的个人链接。`] : []),
       ].join('\n');
     },
     greetingPrefix(userName: string, isGroup: boolean): string {
@@ -156,6 +157,21 @@ export const zhCN: Catalog = {
     },
     noLinksNote: '片段只会以附件形式发送到这里（未配置下载服务器）。',
 
+    studioLink(url: string, minutes: number): string {
+      return `你进入网页工作室的个人登录链接（可上传大文件和多个模板、查看批次进度并下载）：\n${url}\n此链接只能使用一次，${minutes} 分钟后失效。请勿分享：它会以你的身份登录。`;
+    },
+    studioUnavailable: '这里无法使用网页工作室：此机器人没有配置网页服务器。',
+    studioSentPrivately: '我已通过私聊把你的个人工作室链接发给你。',
+    studioAskPrivately(command: string): string {
+      return `工作室链接是个人专用的，所以我不会发在这里。请打开与我的私聊，点“开始”，然后在那里发送 ${command}。`;
+    },
+    studioOfferLink(url: string, minutes: number): string {
+      return `你可以改在网页工作室上传它：${url}\n（这是你的个人链接：只能使用一次，${minutes} 分钟后失效。）`;
+    },
+    studioOfferHint(command: string): string {
+      return `较大的文件可以在网页工作室上传：${command} 会给你一个个人链接。`;
+    },
+
     progressHeaderWaiting(position: number | null, etaSeconds: number | null): string {
       const pos = position === null ? '排队等待中' : position === 1 ? '下一个就轮到你' : `排在第 ${position} 位`;
       return `⏳ 已排队：${pos}${etaSeconds !== null ? `，${eta(etaSeconds)}后开始` : ''}。`;
@@ -221,6 +237,7 @@ export const zhCN: Catalog = {
       status: '查看已就绪和正在渲染的内容',
       cancel: '取消正在进行的渲染',
       history: '你最近的批次',
+      studio: '你进入网页工作室的登录链接',
     },
   },
 
@@ -251,6 +268,7 @@ export const zhCN: Catalog = {
       history: '你最近的口型同步批次（仅你可见）',
       status: '这里已就绪和正在渲染的内容',
       cancel: '取消你在这里正在进行的渲染',
+      studio: '你进入网页工作室的个人登录链接（仅你可见）',
     },
   },
 
