@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { RenderGeometry } from './geometry.js';
 import { PROGRESS_ARGS, runManaged, safeInputArgs } from './process.js';
-import { frameSocketPath, readFramesFromSocket } from './frameSocket.js';
+import { frameSocketPath, readFramesFromSocket, socketOutputArgs } from './frameSocket.js';
 import { readRawFrames, type FramePool } from './rawFrames.js';
 import { yuvFrameBytes } from './yuvImage.js';
 
@@ -29,7 +29,7 @@ async function* framesOf(args: string[], options: DecodeOptions): AsyncGenerator
   const frameBytes = yuvFrameBytes(width, height);
   // Frames come over a UNIX socket where there is one (cheaper to read, see frameSocket.ts), else over stdout.
   const socketPath = frameSocketPath(options.socketDir);
-  const output = socketPath ? ['-listen', '1', `unix:${socketPath}`] : ['pipe:1'];
+  const output = socketPath ? socketOutputArgs(socketPath) : ['pipe:1'];
   const proc = runManaged(options.ffmpeg, [...args, ...output], {
     purpose: options.purpose,
     stallTimeoutMs: options.stallTimeoutMs,

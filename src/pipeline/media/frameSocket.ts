@@ -24,6 +24,18 @@ export function frameSocketPath(dir = os.tmpdir()): string | null {
 }
 
 /**
+ * How long ffmpeg waits for its reader to connect. Without a bound, an ffmpeg whose reader died before connecting (the
+ * render child killed by the worker, OOM, a crash) would wait on its socket forever as an orphan.
+ */
+export const SOCKET_ACCEPT_TIMEOUT_MS = 60_000;
+
+/** ffmpeg output arguments that serve raw frames on `socketPath` to one reader, giving up when none connects in time. */
+export function socketOutputArgs(socketPath: string, acceptTimeoutMs = SOCKET_ACCEPT_TIMEOUT_MS): string[] {
+  // The unix protocol's `timeout` (ms) bounds the accept; once connected, a vanished reader ends ffmpeg with EPIPE.
+  return ['-listen', '1', '-timeout', String(Math.max(1, Math.round(acceptTimeoutMs))), `unix:${socketPath}`];
+}
+
+/**
  * Reads fixed-size raw frames from the UNIX socket an ffmpeg process listens on, with the kernel copying each chunk
  * straight into the frame buffer being filled (net.Socket's `onread`). Reading a pipe instead costs a fresh 64 KiB
  * buffer per read and a copy of every byte, which on a 720p stream is most of the work of getting frames at all.

@@ -1,9 +1,11 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { decodeTemplate, type DecodeOptions } from '../../../src/pipeline/media/decodeVideo.js';
-import { frameSocketPath } from '../../../src/pipeline/media/frameSocket.js';
+import { frameSocketPath, socketOutputArgs } from '../../../src/pipeline/media/frameSocket.js';
 import { FramePool } from '../../../src/pipeline/media/rawFrames.js';
 import { yuvFrameBytes } from '../../../src/pipeline/media/yuvImage.js';
 import { binaries, ffmpeg, makeMovingTemplate, tempDir } from '../../support/media.js';
@@ -78,5 +80,17 @@ describe('decodeTemplate', () => {
     const truncated = path.join(dir, 'truncated.mp4');
     writeFileSync(truncated, readFileSync(broken).subarray(0, 200));
     await expect(collect(decodeTemplate(truncated, 1000, options))).rejects.toThrow(/decode test template/);
+  });
+
+  it('an ffmpeg whose reader never connects gives up by itself instead of waiting as an orphan', async () => {
+    // What is left when the render child is killed before it connects: nobody will ever read this socket.
+    const socket = frameSocketPath(dir);
+    expect(socket).not.toBeNull();
+    const child = spawn(binaries().ffmpeg, [
+      '-nostdin', '-v', 'error', '-f', 'lavfi', '-i', 'color=c=red:s=64x64:d=1', '-f', 'rawvideo', '-pix_fmt', 'yuv420p',
+      ...socketOutputArgs(socket!, 300),
+    ], { stdio: 'ignore' });
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code).not.toBe(0);
   });
 });
