@@ -495,6 +495,55 @@ export const en = {
       dropActive: 'Drop the files to add them',
     },
   },
+  /**
+   * The studio's server side: sign-in pages, API errors ({ error }), and the clip/batch texts the server puts into
+   * BatchView. `{name}` placeholders are filled by src/web/studio/words.ts (same names in every language).
+   */
+  studioAuth: {
+    signIn: {
+      invalidTitle: 'Sign-in link not valid',
+      invalidText: 'This sign-in link is incomplete or has been changed. Use the link exactly as you received it.',
+      expiredTitle: 'Sign-in link expired',
+      expiredText: 'This sign-in link has expired or was already used: each link works once, for a limited time.',
+      signedOutTitle: 'Not signed in',
+      signedOutText: 'You are not signed in to the studio, or your session has ended.',
+      howTo: 'Get a new personal link: send {telegram} to the Telegram bot, use {discord} on Discord, or run {cli} on the server.',
+    },
+    errors: {
+      noSession: 'You are not signed in, or your session has ended. Get a new link from the bot to sign in again.',
+      badCsrf: 'This request was refused to protect your account. Reload the page and try again.',
+      notFound: 'This batch or clip does not exist or is no longer stored.',
+      badRequest: 'The request could not be understood.',
+      tooMany: 'Too many requests. Please wait a minute and try again.',
+      tooManyStreams: 'The studio is open in too many tabs. Close some of them and reload.',
+      uploadMissing: 'One of the files is no longer there. Add it again.',
+      uploadNotReady: '{name} is still uploading or being checked. Wait until it is ready.',
+      uploadRefused: '{name} cannot be used: {reason}',
+      uploadWrongKind: '{name} was added in the wrong place (audio or templates). Add it again where it belongs.',
+      internal: 'Something went wrong on our side. Please try again later.',
+    },
+    status: {
+      queued: 'Waiting in line',
+      queuedAt: 'Waiting in line (number {position})',
+      active: 'Rendering…',
+      activeStage: 'Rendering: {stage}, {percent}%',
+      done: 'Ready',
+      failed: 'Failed: {reason}',
+      cancelled: 'Cancelled',
+      etaLeft: '{eta} left',
+      startsIn: 'starts in {eta}',
+    },
+    clipLabel: 'Clip {number}',
+    log: {
+      queued: '{clip}: queued',
+      started: '{clip}: rendering started',
+      done: '{clip}: ready',
+      cached: '{clip}: ready (the same clip was rendered before and is reused)',
+      failed: '{clip}: failed: {reason}',
+      cancelled: '{clip}: cancelled',
+      retried: '{clip}: queued again',
+    },
+  },
 };
 
 export type Catalog = typeof en;
