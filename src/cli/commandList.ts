@@ -47,6 +47,12 @@ export const commandList: CommandEntry[] = [
     description: 'Check the store of inputs and outputs (STORAGE_URL: local folder or S3-compatible bucket).',
     load: () => import('./commands/storage.js'),
   },
+  {
+    name: 'studio-link',
+    hasOptions: true,
+    description: 'Print a one-use sign-in link to the web studio for the local operator (the same history as lipsync submit).',
+    load: () => import('./commands/studioLink.js'),
+  },
 ];
 
 /**

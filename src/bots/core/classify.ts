@@ -6,7 +6,8 @@ export type Role = 'audio' | 'template';
 
 export type Classified =
   | { ok: true; role: Role; extension: string }
-  | { ok: false; message: string };
+  /** `tooLarge`: over the platform's download limit (the web studio takes such files). */
+  | { ok: false; message: string; tooLarge?: true };
 
 export interface ClassifyLimits {
   maxAudioSeconds: number;
@@ -70,7 +71,7 @@ export function classifyFile(file: IncomingFile, asAudio: boolean, platform: Pla
   if (!kind) return { ok: false, message: w.unsupportedFile(file.fileName, file.mimeType) };
   const role: Role = kind.role === 'video' ? (asAudio ? 'audio' : 'template') : kind.role;
   if (file.sizeBytes !== undefined && file.sizeBytes > platform.downloadBytes) {
-    return { ok: false, message: w.tooLargeToDownload(file.sizeBytes, platform.downloadBytes, platform.downloadLimitLiftable) };
+    return { ok: false, message: w.tooLargeToDownload(file.sizeBytes, platform.downloadBytes, platform.downloadLimitLiftable), tooLarge: true };
   }
   const d = file.durationSeconds;
   if (d !== undefined && role === 'audio' && d > limits.maxAudioSeconds) return { ok: false, message: w.audioTooLong(d, limits.maxAudioSeconds) };

@@ -17,6 +17,7 @@ import { renderProgress } from './progressText.js';
 import { addTemplates, beginSubmit, clearSession, endSubmit, removeTemplate, setAudio, type Transition } from './session.js';
 import type { SessionPersistence } from './sessionPersistence.js';
 import { sessionKey, SessionStore, type Session } from './sessions.js';
+import { studioLinkMinutes, type StudioLinks } from './studio.js';
 import type { TrackingStore } from './tracking.js';
 import { wordsFor, type Words } from './wording.js';
 
@@ -33,6 +34,8 @@ export interface ConversationDeps {
   inspector: MediaInspector;
   /** Download links from the web server; null delivers attachments only (and says so). */
   links: DownloadLinks | null;
+  /** Sign-in links to the web studio; absent or null: /studio says the studio is not available. */
+  studio?: StudioLinks | null;
   limits: CoreLimits;
   /** Where sessions keep their downloads (in its `sessions` folder). */
   tempDir: string;
@@ -108,8 +111,23 @@ export class ConversationCore {
   }
 
   helpText(ctx?: ChatContext): string {
-    const command = this.deps.command ?? ((n: string) => `/${n}`);
-    return (ctx ? this.w(ctx) : wordsFor(this.deps.defaultLocale)).help({ maxClips: this.deps.limits.maxClips, maxAudioSeconds: this.deps.limits.maxAudioSeconds, command });
+    const words = ctx ? this.w(ctx) : wordsFor(this.deps.defaultLocale);
+    return words.help({ maxClips: this.deps.limits.maxClips, maxAudioSeconds: this.deps.limits.maxAudioSeconds, command: this.command, studio: Boolean(this.deps.studio) });
+  }
+
+  /** How the platform spells a command ("/render" on Telegram). */
+  private readonly command = (name: string): string => (this.deps.command ?? ((n: string) => `/${n}`))(name);
+
+  /**
+   * What the refusal of a file too large to download adds: the user's personal studio link where only they read
+   * it (private chats, ephemeral answers), else the command that gets one. Null without a studio.
+   */
+  studioOffer(ctx: ChatContext): string | null {
+    const studio = this.deps.studio;
+    if (!studio) return null;
+    const w = this.w(ctx);
+    if (ctx.isGroup) return w.studioOfferHint(this.command('studio'));
+    return w.studioOfferLink(studio.studioUrl(this.ownerOf(ctx), this.localeOf(ctx)), studioLinkMinutes(studio));
   }
 
   /**
@@ -150,6 +168,8 @@ export class ConversationCore {
         return this.cancelAll(ctx);
       case 'history':
         return this.history(ctx);
+      case 'studio':
+        return this.studio(ctx);
     }
   }
 
@@ -179,6 +199,8 @@ export class ConversationCore {
         st.templates.length + 1,
       );
       const lines = [...got.refusals];
+      const offer = got.tooLarge ? this.studioOffer(ctx) : null;
+      if (offer) lines.push(offer);
       if (got.audio) {
         const t = setAudio(st, got.audio);
         await this.dropFiles(t);
@@ -396,6 +418,31 @@ export class ConversationCore {
         }
       }
     });
+  }
+
+  /** The studio's owner for a chat user: studio history is per platform user, whatever chat they asked from. */
+  private ownerOf(ctx: ChatContext): { platform: string; userId: string } {
+    return { platform: this.platform.name, userId: ctx.userId };
+  }
+
+  /**
+   * /studio: the personal sign-in link in a private chat. A group never sees it: it goes to the user's private
+   * chat with the bot when the platform can reach them there, else the group reply says to ask privately.
+   */
+  private async studio(ctx: ChatContext): Promise<void> {
+    const studio = this.deps.studio;
+    const w = this.w(ctx);
+    if (!studio) return void (await this.reply(ctx, w.studioUnavailable));
+    const text = w.studioLink(studio.studioUrl(this.ownerOf(ctx), this.localeOf(ctx)), studioLinkMinutes(studio));
+    if (!ctx.isGroup) return void (await this.reply(ctx, text));
+    const sendPrivate = this.platform.sendPrivate?.bind(this.platform);
+    const sent = sendPrivate
+      ? await withRetryAfter(this.clock, () => sendPrivate(ctx.userId, { text })).catch((err: unknown) => {
+          this.deps.log.warn({ err }, 'sending a studio link privately failed');
+          return null;
+        })
+      : null;
+    await this.reply(ctx, sent ? w.studioSentPrivately : w.studioAskPrivately(this.command('studio')));
   }
 
   private async history(ctx: ChatContext): Promise<void> {

@@ -32,9 +32,9 @@ export interface IncomingFile {
   download(destPath: string, maxBytes: number): Promise<void>;
 }
 
-export type CommandName = 'start' | 'help' | 'render' | 'clear' | 'list' | 'status' | 'cancel' | 'history';
+export type CommandName = 'start' | 'help' | 'render' | 'clear' | 'list' | 'status' | 'cancel' | 'history' | 'studio';
 
-export const commandNames: readonly CommandName[] = ['start', 'help', 'render', 'clear', 'list', 'status', 'cancel', 'history'];
+export const commandNames: readonly CommandName[] = ['start', 'help', 'render', 'clear', 'list', 'status', 'cancel', 'history', 'studio'];
 
 /** A pressed button: `action` is what the core put on it; `answer` acknowledges the press (toast / ephemeral). */
 export interface ButtonPress {

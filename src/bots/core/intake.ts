@@ -18,6 +18,8 @@ export interface Received {
   templates: { path: string; label: string }[];
   /** One user-facing sentence per refused file. */
   refusals: string[];
+  /** Some file was refused as over the platform's download limit (the web studio takes such files). */
+  tooLarge: boolean;
 }
 
 /** The queue's admission for one user (RenderQueue.reserveIntake / withIntakeSlot), see admissionFor. */
@@ -57,7 +59,7 @@ function capitalize(s: string): string {
  * accepted as an audio or a template, or refused with a sentence saying why; nothing here touches the session.
  */
 export async function receiveFiles(deps: IntakeDeps, dir: string, files: readonly IncomingFile[], asAudio: boolean, templateNumberFrom: number): Promise<Received> {
-  const out: Received = { audio: null, templates: [], refusals: [] };
+  const out: Received = { audio: null, templates: [], refusals: [], tooLarge: false };
   const checked = files.map((file) => ({ file, c: classifyFile(file, asAudio, deps.platformLimits, deps.limits, wordsFor(deps.locale)) }));
   // Quota and disk are reserved before the first byte is downloaded, and held until these files are checked.
   let reservation: IntakeReservation | null = null;
@@ -96,14 +98,16 @@ async function receiveChecked(
   for (const { file, c } of checked) {
     if (!c.ok) {
       out.refusals.push(c.message);
+      if (c.tooLarge) out.tooLarge = true;
       continue;
     }
     const defaultName = wordsFor(deps.locale).mediaNames[file.kind as MediaKind];
     const label = file.fileName?.trim() || (c.role === 'template' ? `${defaultName} ${n}` : defaultName);
     const dest = path.join(dir, `${randomUUID()}.${c.extension}`);
     const accepted = await slot(() => fetchAndCheck(deps, file, dest, label, c.role));
-    if (typeof accepted === 'string') {
-      out.refusals.push(accepted);
+    if ('refusal' in accepted) {
+      out.refusals.push(accepted.refusal);
+      if (accepted.tooLarge) out.tooLarge = true;
       await rm(dest, { force: true });
       continue;
     }
@@ -117,21 +121,27 @@ async function receiveChecked(
   }
 }
 
-/** Downloads and probes one file; a string is the reason it was refused. */
-async function fetchAndCheck(deps: IntakeDeps, file: IncomingFile, dest: string, label: string, role: Role): Promise<{ seconds: number | null } | string> {
+/** Why one file was not accepted; `tooLarge` when it is over the platform's download limit. */
+interface Refused {
+  refusal: string;
+  tooLarge?: true;
+}
+
+/** Downloads and probes one file. */
+async function fetchAndCheck(deps: IntakeDeps, file: IncomingFile, dest: string, label: string, role: Role): Promise<{ seconds: number | null } | Refused> {
   const { platformLimits, limits, inspector, log } = deps;
   const words = wordsFor(deps.locale);
   try {
     await file.download(dest, platformLimits.downloadBytes);
   } catch (err) {
-    if (err instanceof DownloadTooLargeError) return words.tooLargeToDownload(err.bytes, platformLimits.downloadBytes, platformLimits.downloadLimitLiftable);
+    if (err instanceof DownloadTooLargeError) return { refusal: words.tooLargeToDownload(err.bytes, platformLimits.downloadBytes, platformLimits.downloadLimitLiftable), tooLarge: true };
     log.warn({ err, kind: file.kind }, 'download failed');
-    return words.downloadFailed;
+    return { refusal: words.downloadFailed };
   }
   try {
     if (role === 'audio') {
       const { seconds } = await inspector.audio(dest, label);
-      if (seconds > limits.maxAudioSeconds) return words.audioTooLong(seconds, limits.maxAudioSeconds);
+      if (seconds > limits.maxAudioSeconds) return { refusal: words.audioTooLong(seconds, limits.maxAudioSeconds) };
       return { seconds };
     }
     return await inspector.template(dest, label);
@@ -139,9 +149,9 @@ async function fetchAndCheck(deps: IntakeDeps, file: IncomingFile, dest: string,
     // The pipeline words its errors for chat users; only a leading file name keeps its own case.
     if (isInputError(err)) {
       const text = refusalText(deps.locale, err);
-      return text.startsWith(label) ? text : capitalize(text);
+      return { refusal: text.startsWith(label) ? text : capitalize(text) };
     }
     log.error({ err }, 'probing an upload failed');
-    return words.internalError;
+    return { refusal: words.internalError };
   }
 }

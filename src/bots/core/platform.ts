@@ -77,6 +77,11 @@ export interface ChatPlatform {
   sendVideo(to: ChatAddress, video: VideoUpload): Promise<void>;
   /** A best-effort hint such as "uploading video…"; failures are ignored by the core. */
   showActivity?(to: ChatAddress, activity: 'typing' | 'upload_video'): Promise<void>;
+  /**
+   * Sends to the user's private chat with the bot (for what must not be posted in a group, like a sign-in link).
+   * Null when the platform cannot reach them there (they never started a chat with the bot, or blocked it).
+   */
+  sendPrivate?(userId: string, message: OutgoingMessage): Promise<MessageRef | null>;
 }
 
 /** The platform asked us to wait (HTTP 429); the core retries after `retryAfterMs`. */

@@ -85,6 +85,7 @@ export class DiscordBot {
       tracking: deps.tracking,
       inspector: deps.inspector,
       links: deps.links,
+      studio: deps.studio ?? null,
       limits: deps.limits,
       tempDir: deps.tempDir,
       log: deps.log,

@@ -14,6 +14,7 @@ export const LIPSYNC = 'lipsync';
 export const HISTORY = 'lipsync-history';
 export const STATUS = 'lipsync-status';
 export const CANCEL = 'lipsync-cancel';
+export const STUDIO = 'lipsync-studio';
 
 /** Option names of the video attachments: video, video2 … video10. */
 export function videoOptionNames(maxClips: number): string[] {
@@ -48,6 +49,7 @@ export function commandDefinitions(maxClips: number): RESTPutAPIApplicationComma
     { type: ApplicationCommandType.ChatInput, name: HISTORY, ...localized((c) => c.history) },
     { type: ApplicationCommandType.ChatInput, name: STATUS, ...localized((c) => c.status) },
     { type: ApplicationCommandType.ChatInput, name: CANCEL, ...localized((c) => c.cancel) },
+    { type: ApplicationCommandType.ChatInput, name: STUDIO, ...localized((c) => c.studio) },
   ];
 }
 

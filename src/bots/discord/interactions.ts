@@ -7,7 +7,7 @@ import type { ButtonPress, ChatContext, CommandName } from '../core/incoming.js'
 import type { ChatAddress, MessageRef, OutgoingMessage } from '../core/platform.js';
 import { wordsFor } from '../core/wording.js';
 import { isAllowed, type AccessList } from './access.js';
-import { CANCEL, HISTORY, LIPSYNC, STATUS } from './commands.js';
+import { CANCEL, HISTORY, LIPSYNC, STATUS, STUDIO } from './commands.js';
 import { toComponents } from './components.js';
 import { noMentions, plainText } from './markdown.js';
 import { addressOf, askerOfInteraction, contextOfInteraction, localeOfInteraction } from './context.js';
@@ -35,7 +35,8 @@ function ephemeralSink(i: ChatInputCommandInteraction | ButtonInteraction, ctx: 
   };
 }
 
-const ephemeralCommands: Record<string, CommandName> = { [HISTORY]: 'history', [STATUS]: 'status', [CANCEL]: 'cancel' };
+/** Answered privately; /lipsync-studio's sign-in link is personal, so it never goes anywhere else. */
+const ephemeralCommands: Record<string, CommandName> = { [HISTORY]: 'history', [STATUS]: 'status', [CANCEL]: 'cancel', [STUDIO]: 'studio' };
 
 /** True when a batch's status message (its queue `replyTo`) lives in the channel or thread `where`. */
 export function postedIn(replyTo: Record<string, unknown> | null, where: ChatAddress): boolean {

@@ -5,12 +5,15 @@ import { loadConfig } from '../../config/index.js';
 import type { Service } from '../../queue/index.js';
 import { botService, type BotServiceContext } from '../core/runtime.js';
 import type { DownloadLinks } from '../core/delivery.js';
+import type { StudioLinks } from '../core/studio.js';
 import { DiscordBot } from './bot.js';
 
 export interface DiscordServiceOptions {
   env?: NodeJS.ProcessEnv;
   /** Download links from the web server, when it runs; null = attachments only. */
   links?: DownloadLinks | null;
+  /** Studio sign-in links (/lipsync-studio), when the web server runs; null = the command says it is not available. */
+  studio?: StudioLinks | null;
   /** Tests: how often queue positions are refreshed. */
   positionRefreshMs?: number;
 }
@@ -36,6 +39,7 @@ export function createDiscordService(ctx: BotServiceContext, options: DiscordSer
         sessionPersistence: runtime.sessions,
         inspector: runtime.inspector,
         links: options.links ?? null,
+        studio: options.studio ?? null,
         limits: runtime.limits,
         tempDir: path.join(bots.tempDir, 'discord'),
         sessionIdleMs: bots.sessionIdleMs,

@@ -84,6 +84,9 @@ export async function handleLipsync(deps: SlashDeps, i: ChatInputCommandInteract
     const gotAudio = await receiveFiles(intake, dir, [toIncomingFile(attachmentOf(audio))], true, 1);
     const gotVideos = await receiveFiles(intake, dir, videos.map((v) => toIncomingFile(attachmentOf(v))), false, 1);
     const refusals = [...gotAudio.refusals, ...gotVideos.refusals];
+    // The refusal is ephemeral: only this user reads it, so it may carry their personal studio link.
+    const studioOffer = gotAudio.tooLarge || gotVideos.tooLarge ? deps.core.studioOffer({ ...contextOfInteraction(i), isGroup: false }) : null;
+    if (studioOffer) refusals.push(studioOffer);
     if (gotAudio.templates.length > 0) refusals.push(words.missingForRender(false, videos.length));
     if (refusals.length > 0 || !gotAudio.audio || gotVideos.templates.length === 0) {
       const text = refusals.length > 0 ? [discordWords.refused, ...refusals].join('\n') : words.missingForRender(gotAudio.audio !== null, 0);

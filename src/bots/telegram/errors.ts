@@ -7,6 +7,14 @@ export function isNotModified(err: unknown): boolean {
   return err instanceof TelegramError && err.code === 400 && /message is not modified/i.test(err.description);
 }
 
+/**
+ * The bot may not message this user privately: 403 "bot can't initiate conversation with a user", "bot was
+ * blocked by the user", "user is deactivated", or 400 "chat not found".
+ */
+export function isUnreachableUser(err: unknown): boolean {
+  return err instanceof TelegramError && (err.code === 403 || (err.code === 400 && /chat not found/i.test(err.description)));
+}
+
 const gone = /message to edit not found|message can't be edited|message_id_invalid|MESSAGE_ID_INVALID/i;
 
 /**

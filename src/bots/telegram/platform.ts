@@ -1,7 +1,7 @@
 import type { Telegram } from 'telegraf';
 import type { InlineKeyboardMarkup } from 'telegraf/types';
 import type { ChatAddress, ChatPlatform, Keyboard, MessageRef, OutgoingMessage, PlatformLimits, VideoUpload } from '../core/platform.js';
-import { isNotModified, translateError } from './errors.js';
+import { isNotModified, isUnreachableUser, translateError } from './errors.js';
 
 /** Telegram ids are integers; strings from our own refs go back as numbers. */
 export function chatIdOf(address: ChatAddress): number | string {
@@ -29,16 +29,31 @@ export class TelegramPlatform implements ChatPlatform {
 
   async sendText(to: ChatAddress, message: OutgoingMessage, options?: { replyToMessageId?: string }): Promise<MessageRef> {
     try {
-      const sent = await this.telegram.sendMessage(chatIdOf(to), message.text, {
-        ...threadOf(to),
-        ...(message.keyboard && message.keyboard.length > 0 ? { reply_markup: markup(message.keyboard) } : {}),
-        ...(options?.replyToMessageId ? { reply_parameters: { message_id: Number(options.replyToMessageId), allow_sending_without_reply: true } } : {}),
-        link_preview_options: { is_disabled: true },
-      });
-      return { chatId: to.chatId, messageId: String(sent.message_id), ...(to.threadId ? { threadId: to.threadId } : {}) };
+      return await this.send(to, message, options);
     } catch (err) {
       throw translateError(err, this.token);
     }
+  }
+
+  /** A user's private chat has their user id; a user who never started the bot (or blocked it) cannot be reached. */
+  async sendPrivate(userId: string, message: OutgoingMessage): Promise<MessageRef | null> {
+    try {
+      return await this.send({ chatId: userId }, message);
+    } catch (err) {
+      if (isUnreachableUser(err)) return null;
+      throw translateError(err, this.token);
+    }
+  }
+
+  /** sendMessage; failures come as telegraf's errors. */
+  private async send(to: ChatAddress, message: OutgoingMessage, options?: { replyToMessageId?: string }): Promise<MessageRef> {
+    const sent = await this.telegram.sendMessage(chatIdOf(to), message.text, {
+      ...threadOf(to),
+      ...(message.keyboard && message.keyboard.length > 0 ? { reply_markup: markup(message.keyboard) } : {}),
+      ...(options?.replyToMessageId ? { reply_parameters: { message_id: Number(options.replyToMessageId), allow_sending_without_reply: true } } : {}),
+      link_preview_options: { is_disabled: true },
+    });
+    return { chatId: to.chatId, messageId: String(sent.message_id), ...(to.threadId ? { threadId: to.threadId } : {}) };
   }
 
   async editText(ref: MessageRef, message: OutgoingMessage): Promise<void> {

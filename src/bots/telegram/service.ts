@@ -3,6 +3,8 @@ import { loadConfig } from '../../config/index.js';
 import type { Service } from '../../queue/index.js';
 import { botService, type BotServiceContext } from '../core/runtime.js';
 import { linksFromSigner, type DownloadLinks } from '../core/delivery.js';
+import type { StudioLinks } from '../core/studio.js';
+import { studioLinksFor } from '../studioLinks.js';
 import { loadWebConfig } from '../../config/web.js';
 import { createLinkSigner } from '../../web/links.js';
 import { TelegramBot } from './bot.js';
@@ -14,6 +16,8 @@ export interface TelegramServiceOptions {
    * else none (attachments only, and the bot says so).
    */
   links?: DownloadLinks | null;
+  /** Studio sign-in links (/studio). Default: signed like the links above when LINK_SECRET is set, else none. */
+  studio?: StudioLinks | null;
   /** Tests: how often queue positions are refreshed, and the album quiet time. */
   positionRefreshMs?: number;
   albumQuietMs?: number;
@@ -24,6 +28,12 @@ export function defaultLinks(env: NodeJS.ProcessEnv): DownloadLinks | null {
   if (!env.LINK_SECRET?.trim()) return null;
   const web = loadWebConfig(env);
   return linksFromSigner(createLinkSigner({ secret: web.linkSecret, ttlSeconds: web.linkTtlSeconds, publicUrl: web.publicUrl }));
+}
+
+/** Studio sign-in links the web server accepts, when a shared LINK_SECRET makes them verifiable there. */
+export function defaultStudio(env: NodeJS.ProcessEnv): StudioLinks | null {
+  if (!env.LINK_SECRET?.trim()) return null;
+  return studioLinksFor(loadWebConfig(env));
 }
 
 /**
@@ -37,6 +47,7 @@ export function createTelegramService(ctx: BotServiceContext, options: TelegramS
   if (!settings) return null;
   const app = loadConfig(env);
   const links = options.links !== undefined ? options.links : defaultLinks(env);
+  const studio = options.studio !== undefined ? options.studio : defaultStudio(env);
   return botService(ctx, { platform: 'telegram', botName: 'The Telegram bot', pipeline: app.pipeline }, (runtime, log) =>
     new TelegramBot({
       settings,
@@ -45,6 +56,7 @@ export function createTelegramService(ctx: BotServiceContext, options: TelegramS
       sessionPersistence: runtime.sessions,
       inspector: runtime.inspector,
       links,
+      studio,
       limits: runtime.limits,
       tempDir: bots.tempDir,
       sessionIdleMs: bots.sessionIdleMs,

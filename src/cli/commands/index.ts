@@ -4,6 +4,7 @@ import * as registerCommands from './register.js';
 import * as render from './render.js';
 import * as start from './start.js';
 import * as storage from './storage.js';
+import * as studioLink from './studioLink.js';
 import * as submit from './submit.js';
 import * as web from './web.js';
 import * as worker from './worker.js';
@@ -13,4 +14,4 @@ export interface CommandModule {
   register(program: Command): void;
 }
 
-export const commandModules: CommandModule[] = [render, submit, worker, web, start, registerCommands, model, storage];
+export const commandModules: CommandModule[] = [render, submit, worker, web, start, registerCommands, model, storage, studioLink];

@@ -10,6 +10,7 @@ import { linksFromSigner } from '../../bots/core/delivery.js';
 import { createDiscordService } from '../../bots/discord/service.js';
 import { createTelegramService } from '../../bots/telegram/service.js';
 import { createLinkSigner } from '../../web/links.js';
+import { studioLinksFor } from '../../bots/studioLinks.js';
 import { flag } from '../../config/env.js';
 import { exitOnConfigError } from '../configErrorExit.js';
 
@@ -34,8 +35,8 @@ export const startServices: ServiceFactory[] = [
   (ctx) => workerService(ctx.queueConfig, ctx.redisUrl, ctx.log),
   (ctx) => createWebService({ config: ctx.webConfig, queueConfig: ctx.queueConfig, redisUrl: ctx.redisUrl, log: ctx.log }),
   // Bots return null when their token is not set. Their links are signed exactly like the web server checks them.
-  (ctx) => createTelegramService(ctx, { links: botLinks(ctx.webConfig) }),
-  (ctx) => createDiscordService(ctx, { links: botLinks(ctx.webConfig) }),
+  (ctx) => createTelegramService(ctx, { links: botLinks(ctx.webConfig), studio: studioLinksFor(ctx.webConfig) }),
+  (ctx) => createDiscordService(ctx, { links: botLinks(ctx.webConfig), studio: studioLinksFor(ctx.webConfig) }),
 ];
 
 function botLinks(web: WebConfig) {

@@ -19,7 +19,7 @@ describe('discord bot against the fake gateway and REST', () => {
     const put = w.discord.commands[0]!;
     expect(put.route).toBe(`/applications/${w.discord.applicationId}/guilds/${w.discord.guildId}/commands`);
     const names = (put.body as { name: string }[]).map((c) => c.name);
-    expect(names).toEqual(['lipsync', 'lipsync-history', 'lipsync-status', 'lipsync-cancel']);
+    expect(names).toEqual(['lipsync', 'lipsync-history', 'lipsync-status', 'lipsync-cancel', 'lipsync-studio']);
     const lipsync = (put.body as { name: string; options: { name: string; type: number }[] }[])[0]!;
     expect(lipsync.options.filter((o) => o.type === 11).map((o) => o.name)).toEqual(['audio', 'video', ...Array.from({ length: 9 }, (_, i) => `video${i + 2}`)]);
   });
@@ -49,7 +49,7 @@ describe('discord bot against the fake gateway and REST', () => {
       const out: string[] = [];
       await runRegister({ DISCORD_TOKEN: d.token, DISCORD_APPLICATION_ID: d.applicationId, DISCORD_API_ROOT: d.apiRoot }, (l) => out.push(l));
       expect(d.commands[0]!.route).toBe(`/applications/${d.applicationId}/commands`);
-      expect(out.join('\n')).toMatch(/Registered 4 commands globally/);
+      expect(out.join('\n')).toMatch(/Registered 5 commands globally/);
     } finally {
       await d.stop();
     }
