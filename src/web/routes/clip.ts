@@ -1,7 +1,8 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ClipState, Storage } from '../../queue/index.js';
 import { isRenderKey, StorageUnavailableError } from '../../queue/storage.js';
 import type { WebContext } from '../context.js';
+import type { WebMetrics } from '../metrics.js';
 import { refusalText } from '../../i18n/index.js';
 import { HttpError, notFound } from '../errors.js';
 import { isNotModified, isPreconditionFailed, rangeStillValid, validatorsFor } from '../http/conditional.js';
@@ -33,6 +34,76 @@ function notReady(clip: ClipState): HttpError {
   return HttpError.of(409, (w) => w.errors.stillRendering);
 }
 
+export interface ClipFileDeps {
+  storage: Storage;
+  presign?: boolean;
+  metrics: WebMetrics;
+}
+
+export interface ClipFileOptions {
+  /** Content-Disposition attachment instead of inline. */
+  download: boolean;
+  /** Cache-Control max-age (private), seconds. */
+  maxAgeSeconds: number;
+  /** How long a presigned store URL may live (no longer than the permission to read it). */
+  presignSeconds: number;
+}
+
+/**
+ * Answers GET/HEAD for one clip's MP4: ranges (seeking), validators and conditional requests, or a redirect to the
+ * store's presigned URL. Throws HttpError (404/409/410/503) for a clip that is not (or no longer) there. Shared by
+ * the signed link (/c/:id) and the studio (/studio/api/clips/:id/file), which check access before calling it.
+ */
+export async function sendClipFile(request: FastifyRequest, reply: FastifyReply, deps: ClipFileDeps, clip: ClipState, o: ClipFileOptions): Promise<FastifyReply> {
+  if (clip.status !== 'done') throw notReady(clip);
+  const file = await statClipFile(deps.storage, clip);
+  if (!file) throw clipGone();
+  const v = validatorsFor(file.key, file.size, file.mtimeMs);
+  const name = `${safeBaseName(clip.template, `clip-${clip.index + 1}`)}.mp4`;
+  const disposition = o.download ? 'attachment' : 'inline';
+  reply
+    .header('Accept-Ranges', 'bytes')
+    .header('ETag', v.etag)
+    .header('Last-Modified', v.lastModified)
+    .header('Cache-Control', `private, max-age=${Math.max(0, Math.floor(o.maxAgeSeconds))}`)
+    .header('Content-Disposition', contentDisposition(disposition, name));
+
+  if (isPreconditionFailed(request.headers, v)) {
+    return reply.code(412).header('Content-Length', '0').send();
+  }
+  if (isNotModified(request.headers, v)) {
+    return reply.code(304).send();
+  }
+  reply.type('video/mp4');
+  const rangeHeader = firstHeader(request.headers.range);
+  const range = rangeStillValid(firstHeader(request.headers['if-range']), v) ? parseRange(rangeHeader, file.size) : { kind: 'full' as const };
+  if (range.kind === 'unsatisfiable') {
+    reply.removeHeader('Content-Disposition');
+    return reply.code(416).type('text/plain; charset=utf-8').header('Content-Range', `bytes */${file.size}`).send('Range not satisfiable\n');
+  }
+  const start = range.kind === 'partial' ? range.start : 0;
+  const end = range.kind === 'partial' ? range.end : file.size - 1;
+  const length = file.size === 0 ? 0 : end - start + 1;
+  if (range.kind === 'partial') reply.code(206).header('Content-Range', `bytes ${start}-${end}/${file.size}`);
+  reply.header('Content-Length', String(length));
+  if (request.method === 'HEAD' || length === 0) return reply.send();
+  if (deps.presign && deps.storage.presignOutput) {
+    // The store serves the bytes (Range included); its URL expires no later than the permission to read it.
+    const url = await deps.storage.presignOutput(file.key, Math.max(1, Math.floor(o.presignSeconds)), { fileName: name, disposition });
+    deps.metrics.downloadStarted('clip');
+    return reply.code(302).removeHeader('Content-Length').removeHeader('Content-Range').header('Cache-Control', 'private, no-store').header('Location', url).send();
+  }
+  const opened = await deps.storage.openOutput(file.key, { start, end }).catch(storeDown);
+  if (!opened) throw clipGone();
+  if (opened.size !== file.size) {
+    // Replaced between the two looks (a re-render): the headers sent would not match these bytes.
+    opened.stream.destroy();
+    throw HttpError.of(503, (w) => w.errors.clipChanging);
+  }
+  deps.metrics.downloadStarted('clip');
+  return reply.send(opened.stream);
+}
+
 /** GET/HEAD /c/:id — one clip's MP4, with ranges (seeking), validators and conditional requests. */
 export const clipRoutes: FastifyPluginAsync<WebContext> = async (app, ctx) => {
   registerSignedRoute(app, ctx, {
@@ -42,54 +113,12 @@ export const clipRoutes: FastifyPluginAsync<WebContext> = async (app, ctx) => {
     handler: async (request, reply, expiresAt) => {
       const clip = await ctx.source.getClip(request.params.id);
       if (!clip) throw notFound();
-      if (clip.status !== 'done') throw notReady(clip);
-      const file = await statClipFile(ctx.storage, clip);
-      if (!file) throw clipGone();
-      const v = validatorsFor(file.key, file.size, file.mtimeMs);
-      const name = `${safeBaseName(clip.template, `clip-${clip.index + 1}`)}.mp4`;
-      const maxAge = Math.max(0, Math.min(86_400, expiresAt - Math.floor(ctx.now() / 1000)));
-      reply
-        .header('Accept-Ranges', 'bytes')
-        .header('ETag', v.etag)
-        .header('Last-Modified', v.lastModified)
-        .header('Cache-Control', `private, max-age=${maxAge}`)
-        .header('Content-Disposition', contentDisposition(request.query.dl === '1' ? 'attachment' : 'inline', name));
-
-      if (isPreconditionFailed(request.headers, v)) {
-        return reply.code(412).header('Content-Length', '0').send();
-      }
-      if (isNotModified(request.headers, v)) {
-        return reply.code(304).send();
-      }
-      reply.type('video/mp4');
-      const rangeHeader = firstHeader(request.headers.range);
-      const range = rangeStillValid(firstHeader(request.headers['if-range']), v) ? parseRange(rangeHeader, file.size) : { kind: 'full' as const };
-      if (range.kind === 'unsatisfiable') {
-        reply.removeHeader('Content-Disposition');
-        return reply.code(416).type('text/plain; charset=utf-8').header('Content-Range', `bytes */${file.size}`).send('Range not satisfiable\n');
-      }
-      const start = range.kind === 'partial' ? range.start : 0;
-      const end = range.kind === 'partial' ? range.end : file.size - 1;
-      const length = file.size === 0 ? 0 : end - start + 1;
-      if (range.kind === 'partial') reply.code(206).header('Content-Range', `bytes ${start}-${end}/${file.size}`);
-      reply.header('Content-Length', String(length));
-      if (request.method === 'HEAD' || length === 0) return reply.send();
-      if (ctx.presign && ctx.storage.presignOutput) {
-        // The store serves the bytes (Range included); its URL expires no later than this link.
-        const remaining = expiresAt - Math.floor(ctx.now() / 1000);
-        const url = await ctx.storage.presignOutput(file.key, Math.max(1, remaining), { fileName: name, disposition: request.query.dl === '1' ? 'attachment' : 'inline' });
-        ctx.metrics.downloadStarted('clip');
-        return reply.code(302).removeHeader('Content-Length').removeHeader('Content-Range').header('Cache-Control', 'private, no-store').header('Location', url).send();
-      }
-      const opened = await ctx.storage.openOutput(file.key, { start, end }).catch(storeDown);
-      if (!opened) throw clipGone();
-      if (opened.size !== file.size) {
-        // Replaced between the two looks (a re-render): the headers sent would not match these bytes.
-        opened.stream.destroy();
-        throw HttpError.of(503, (w) => w.errors.clipChanging);
-      }
-      ctx.metrics.downloadStarted('clip');
-      return reply.send(opened.stream);
+      const remaining = expiresAt - Math.floor(ctx.now() / 1000);
+      return sendClipFile(request, reply, ctx, clip, {
+        download: request.query.dl === '1',
+        maxAgeSeconds: Math.min(86_400, remaining),
+        presignSeconds: remaining,
+      });
     },
   });
 };
