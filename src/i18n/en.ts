@@ -328,6 +328,7 @@ export const en = {
     busy: () => 'The server is busy right now (storage is full). Please try again later.',
     'not-found': () => "I can't find that batch or clip. It may have finished a while ago.",
     'not-owner': () => 'Only the person who started this batch can cancel it.',
+    'not-retryable': () => 'Only a failed clip can be rendered again, and only while its batch is still kept.',
     /** stage 'read' | 'duration'. */
     'unreadable-audio': (p: RefusalParams) =>
       p.stage === 'duration' ? `I couldn't find how long ${str(p.label)} is. Send an MP3, WAV, OGG or M4A file.` : `I couldn't read ${str(p.label)}. Send an MP3, WAV, OGG or M4A file (or a video with sound).`,

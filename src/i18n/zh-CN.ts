@@ -311,6 +311,7 @@ export const zhCN: Catalog = {
     busy: () => '服务器现在很忙（存储空间已满），请稍后再试。',
     'not-found': () => '找不到这个批次或片段，它可能早已结束。',
     'not-owner': () => '只有发起这个批次的人才能取消它。',
+    'not-retryable': () => '只有失败的片段才能重新渲染，而且它的批次必须仍被保留。',
     'unreadable-audio': (p: RefusalParams) =>
       p.stage === 'duration' ? `无法确定 ${str(p.label)} 的时长。请发送 MP3、WAV、OGG 或 M4A 文件。` : `无法读取 ${str(p.label)}。请发送 MP3、WAV、OGG 或 M4A 文件（或带声音的视频）。`,
     internal: () => '渲染这个片段时我们这边出了问题，请稍后再试。',

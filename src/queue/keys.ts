@@ -53,6 +53,22 @@ export class QueueKeys {
   heldOutputs(): string {
     return `${this.base}:outputs:held`;
   }
+  /** What happened to a batch's clips: a list of BatchLogEntry JSON, oldest first, with the batch's lifetime. */
+  batchLog(batchId: string): string {
+    return `${this.base}:batch:${batchId}:log`;
+  }
+  /** A user's batches (studio history): batch ids scored by createdAt. Not under user:, whose keys are counters. */
+  history(userRef: string): string {
+    return `${this.base}:history:${userRef}`;
+  }
+  /** The batches whose clips reference one output (renderKey): a shared output outlives a deleted batch. */
+  outputBatches(renderKey: string): string {
+    return `${this.base}:outputbatches:${renderKey}`;
+  }
+  /** Finished batches that keep their inputs for a retry (they had a failed clip): batch id scored by expiry (ms). */
+  heldInputs(): string {
+    return `${this.base}:inputs:held`;
+  }
   /** Download reservations (intake.ts): id → "user|clips|bytes|expiresAt". */
   intake(): string {
     return `${this.base}:intake`;

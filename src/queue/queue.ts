@@ -17,6 +17,8 @@ import { StateStore } from './state.js';
 import { openStorage } from './openStorage.js';
 import type { OutputReader, Storage, StoredInput } from './storage.js';
 import type {
+  BatchLogEntry,
+  BatchPage,
   BatchState,
   ClipJobData,
   ClipJobResult,
@@ -159,6 +161,7 @@ export class RenderQueue {
           ...(req.locale ? { locale: req.locale } : {}),
           options,
           audio: audioLabel,
+          audioKey: audio.key,
           inputKeys: [audio.key, ...templates.map((t) => t.input.key)],
           clips: clips.map((c) => ({ ...c, priority: priorityOf.get(c.clipId) ?? 0 })),
           createdAt,
@@ -275,12 +278,8 @@ export class RenderQueue {
       clipIds = [target];
     }
     const batch = batchId ? await this.state.getBatch(batchId) : null;
-    if (!batchId || !batch) {
-      throw new InputError('not-found', "I can't find that batch or clip. It may have finished a while ago.");
-    }
-    if (!this.isPrivileged(by) && userRef(by) !== userRef(batch.owner)) {
-      throw new InputError('not-owner', 'Only the person who started this batch can cancel it.');
-    }
+    if (!batchId || !batch) throw notFoundError();
+    this.checkOwner(batch, by);
     const who = userRef(by);
     let cancelled = 0;
     for (const clipId of clipIds) {
@@ -298,6 +297,108 @@ export class RenderQueue {
     return { batchId, cancelled };
   }
 
+  /** One page (1-based) of a user's batches, newest first: running ones and finished ones not yet expired. */
+  async listBatches(owner: Owner, page: number, perPage = 20): Promise<BatchPage> {
+    const size = Math.min(Math.max(1, Math.floor(perPage)), 100);
+    const offset = (Math.max(1, Math.floor(page)) - 1) * size;
+    const { total, batchIds } = await this.state.history.page(userRef(owner), offset, size);
+    const batches = await Promise.all(batchIds.map((id) => this.state.getBatch(id)));
+    return { total, batches: batches.filter((b): b is BatchState => b !== null) };
+  }
+
+  /** What happened to each clip of a batch, oldest first (empty when the batch is gone). */
+  batchLog(batchId: string): Promise<BatchLogEntry[]> {
+    return this.state.history.log(batchId);
+  }
+
+  /**
+   * Deletes a batch for good: its unfinished clips are cancelled, its records go, and so do its output files,
+   * except those another existing batch references (outputs are shared by content). Owner, admin or operator only.
+   */
+  async deleteBatch(batchId: string, by: Owner): Promise<void> {
+    const batch = await this.state.getBatch(batchId);
+    if (!batch) throw notFoundError();
+    this.checkOwner(batch, by);
+    if (batch.status === 'running') await this.cancel(batchId, by).catch((err: unknown) => {
+      if (!(err instanceof InputError && err.code === 'not-found')) throw err;
+    });
+    const { freedInputs, freeOutputs } = await this.state.history.deleteRecords(batchId);
+    await releaseInputs(this.storage, this.state, freedInputs, batch.createdAt);
+    for (const key of freeOutputs) await this.storage.remove('outputs', key);
+  }
+
+  /**
+   * Renders a failed clip again: a fresh job with the clip's stored inputs, queued fairly as a new submission
+   * would be; the batch runs again until the clip ends. InputError 'not-retryable' for any clip not failed.
+   */
+  async retryClip(clipId: string, by: Owner): Promise<void> {
+    const clip = await this.state.getClip(clipId);
+    const batch = clip ? await this.state.getBatch(clip.batchId) : null;
+    if (!clip || !batch) throw notFoundError();
+    this.checkOwner(batch, by);
+    const raw = await this.state.clipFields(clipId, ['templateKey', 'renderKey', 'user']);
+    const audioKey = await this.redis.hget(this.state.keys.batch(batch.batchId), 'audioKey');
+    const finishedWithHold = batch.status === 'running' || (await this.state.history.holdsInputs(batch.batchId));
+    if (clip.status !== 'failed' || !raw.templateKey || !raw.renderKey || !raw.user || !audioKey || !finishedWithHold) throw notRetryableError();
+    if (!(await this.storage.hasInput(audioKey)) || !(await this.storage.hasInput(raw.templateKey))) throw notRetryableError();
+    // The failed job keeps the clip's id in BullMQ until it is removed; a new one cannot be added before.
+    await this.removeEndedJob(clipId);
+
+    const limits = this.config.limits;
+    const reservation = await this.state.reserve(raw.user, 1, this.isPrivileged(by) ? null : limits.maxWaitingPerUser);
+    if (reservation.firstPriority === null) throw queueFullError(reservation.pendingBefore, 1, limits.maxWaitingPerUser);
+    const priority = priorityRange(reservation.firstPriority, 1)[0] ?? 1;
+    const outcome = await this.state.history.retry(clipId, priority).catch(async (err: unknown) => {
+      await this.state.unreserve(raw.user!, 1).catch(() => undefined);
+      throw err;
+    });
+    if (outcome !== 'ok') {
+      await this.state.unreserve(raw.user, 1);
+      if (outcome === 'missing') throw notFoundError();
+      throw notRetryableError();
+    }
+    const data: ClipJobData = {
+      clipId,
+      batchId: batch.batchId,
+      audioKey,
+      templateKey: raw.templateKey,
+      renderKey: raw.renderKey,
+      options: batch.options,
+      audioLabel: batch.audio,
+      templateLabel: clip.template,
+    };
+    try {
+      await this.queue.add('clip', data, { jobId: clipId, priority });
+    } catch (err) {
+      await this.state
+        .finish(clipId, { status: 'failed', error: { code: 'queue-unavailable', message: 'The render queue is unavailable. Please try again later.' } })
+        .catch(() => undefined);
+      throw err;
+    }
+    const [p] = await this.positions([clipId]);
+    if (p?.position != null) await this.state.announcePosition(clipId, p.position, p.etaSeconds);
+  }
+
+  /** A failed job may still be on its way out of 'active' for a moment after its clip failed. */
+  private async removeEndedJob(clipId: string): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const jobState = await this.queue.getJobState(clipId);
+      if (jobState === 'unknown') return;
+      if (jobState !== 'active') {
+        await this.queue.remove(clipId);
+        return;
+      }
+      if (attempt >= 50) throw notRetryableError();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  private checkOwner(batch: BatchState, by: Owner): void {
+    if (!this.isPrivileged(by) && userRef(by) !== userRef(batch.owner)) {
+      throw new InputError('not-owner', 'Only the person who started this batch can cancel it.');
+    }
+  }
+
   subscribe(onEvent: (event: QueueEvent) => void | Promise<void>, options: SubscribeOptions = {}): Promise<Subscription> {
     return subscribeEvents(this.redis, this.config.prefix, onEvent, options);
   }
@@ -306,6 +407,14 @@ export class RenderQueue {
     await this.queue.close();
     if (this.ownsStorage) this.storage.close?.();
   }
+}
+
+function notFoundError(): InputError {
+  return new InputError('not-found', "I can't find that batch or clip. It may have finished a while ago.");
+}
+
+function notRetryableError(): InputError {
+  return new InputError('not-retryable', 'Only a failed clip can be rendered again, and only while its batch is still kept.');
 }
 
 /** Printable name for a user's file: no control characters or paths, bounded length. Display only. */

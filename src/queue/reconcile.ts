@@ -1,5 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { Logger } from '../log.js';
+import { userRef } from './keys.js';
 import { releaseInputs } from './release.js';
 import type { StateStore } from './state.js';
 import type { Storage } from './storage.js';
@@ -52,6 +53,8 @@ export async function reconcile(
       report.droppedBatches++;
       continue;
     }
+    // A batch that runs for longer than the retention TTL stays in its user's history.
+    await state.history.keepListed(userRef(batch.owner), batchId, batch.createdAt, state.finishedTtl);
     for (const clip of batch.clips) {
       if (clip.status === 'done' || clip.status === 'failed' || clip.status === 'cancelled') continue;
       const raw = await state.clipFields(clip.clipId, ['user', 'counted', 'renderKey', 'cancelRequested', 'cancelledBy']);
@@ -83,6 +86,8 @@ export async function reconcile(
 
   report.fixedUsers = await state.fixPendingCounters(waitingByUser, cutoff);
   await state.pruneHeldOutputs(now);
+  // Failed batches that expired stop keeping their inputs for a retry; retention removes the files.
+  await state.history.releaseExpiredInputHolds(now);
   return report;
 }
 

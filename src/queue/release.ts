@@ -11,7 +11,8 @@ export async function releaseInputs(storage: Storage, state: StateStore, inputKe
   for (const key of inputKeys) {
     if (await state.isInputReferenced(key)) continue;
     const mtimeMs = (await storage.statInput(key))?.mtimeMs ?? null;
-    if (mtimeMs === null || mtimeMs > batchCreatedAt) continue;
+    // File times have sub-millisecond digits; an input stored in the batch's own millisecond is the batch's.
+    if (mtimeMs === null || Math.floor(mtimeMs) > batchCreatedAt) continue;
     await storage.remove('inputs', key);
     removed++;
   }

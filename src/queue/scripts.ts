@@ -6,7 +6,10 @@
  * All keys derive from ARGV[1] (our key namespace, see keys.ts); Redis Cluster is not supported.
  */
 
-const common = `
+/** A batch's log keeps this many entries (the newest). */
+export const BATCH_LOG_MAX = 200;
+
+export const common = `
 local P = ARGV[1]
 local function emit(batchId, clipId, typ, data, at, maxlen)
   local id = redis.call('XADD', P .. ':events', 'MAXLEN', '~', maxlen, '*', 't', typ, 'b', batchId, 'c', clipId, 'd', data, 'at', at)
@@ -15,6 +18,36 @@ local function emit(batchId, clipId, typ, data, at, maxlen)
 end
 local function isTerminal(s)
   return s == 'done' or s == 'failed' or s == 'cancelled'
+end
+-- The batch's log (what happened to each clip, BatchLogEntry JSON), newest ${BATCH_LOG_MAX} entries kept.
+local function logEntry(batchId, clipId, kind, at, code, params)
+  local e = {at = tonumber(at), clipId = clipId, index = tonumber(redis.call('HGET', P .. ':clip:' .. clipId, 'index') or '0'), kind = kind}
+  if code then e.code = code end
+  if type(params) == 'table' and next(params) ~= nil then e.params = params end
+  local lk = P .. ':batch:' .. batchId .. ':log'
+  redis.call('RPUSH', lk, cjson.encode(e))
+  redis.call('LTRIM', lk, -${BATCH_LOG_MAX}, -1)
+end
+-- The user's counters, for a counted clip that stops waiting.
+local function uncount(ck)
+  if redis.call('HGET', ck, 'counted') ~= '1' then return end
+  local uk = P .. ':user:' .. redis.call('HGET', ck, 'user')
+  if redis.call('HINCRBY', uk, 'pending', -1) <= 0 then redis.call('DEL', uk) end
+  if redis.call('HINCRBY', P .. ':fair', 'pending', -1) < 0 then redis.call('HSET', P .. ':fair', 'pending', 0) end
+end
+-- The batches that reference one output (deleteBatch keeps an output another batch still has). The set lives while
+-- one of them runs, then as long as the last one to finish; members whose batch is gone are dropped on the way.
+local function expireOutputBatches(renderKey, ttl)
+  local sk = P .. ':outputbatches:' .. renderKey
+  for _, id in ipairs(redis.call('SMEMBERS', sk)) do
+    local st = redis.call('HGET', P .. ':batch:' .. id, 'status')
+    if not st then
+      redis.call('SREM', sk, id)
+    elseif st ~= 'finished' then
+      return
+    end
+  end
+  redis.call('EXPIRE', sk, ttl)
 end
 `;
 
@@ -125,7 +158,9 @@ redis.call('HDEL', ck, 'progress')
 local prio = tonumber(redis.call('HGET', ck, 'priority') or '0')
 local fk = P .. ':fair'
 if prio > tonumber(redis.call('HGET', fk, 'vt') or '0') then redis.call('HSET', fk, 'vt', prio) end
-emit(redis.call('HGET', ck, 'batchId'), ARGV[2], 'started', cjson.encode({attempt = attempts}), ARGV[3], ARGV[4])
+local batchId = redis.call('HGET', ck, 'batchId')
+emit(batchId, ARGV[2], 'started', cjson.encode({attempt = attempts}), ARGV[3], ARGV[4])
+logEntry(batchId, ARGV[2], 'started', ARGV[3])
 return 'ok'
 `;
 
@@ -186,16 +221,20 @@ if status == 'done' and fields.output then
   end
 end
 redis.call('HDEL', ck, 'progress')
-if redis.call('HGET', ck, 'counted') == '1' then
-  local uk = P .. ':user:' .. redis.call('HGET', ck, 'user')
-  if redis.call('HINCRBY', uk, 'pending', -1) <= 0 then redis.call('DEL', uk) end
-  if redis.call('HINCRBY', P .. ':fair', 'pending', -1) < 0 then redis.call('HSET', P .. ':fair', 'pending', 0) end
-end
+uncount(ck)
 local batchId = redis.call('HGET', ck, 'batchId')
 local bk = P .. ':batch:' .. batchId
 redis.call('HINCRBY', bk, status, 1)
 local finished = redis.call('HINCRBY', bk, 'finished', 1)
 emit(batchId, clipId, ARGV[5], ARGV[6], at, maxlen)
+if status == 'failed' then
+  local err = cjson.decode(fields.error or '{}')
+  logEntry(batchId, clipId, 'failed', at, err.code, err.params)
+elseif status == 'done' and fields.output and cjson.decode(fields.output).cached then
+  logEntry(batchId, clipId, 'cached', at)
+else
+  logEntry(batchId, clipId, status, at)
+end
 if finished < tonumber(redis.call('HGET', bk, 'total')) then return {1} end
 redis.call('HSET', bk, 'status', 'finished', 'finishedAt', at)
 redis.call('SREM', P .. ':batches:active', batchId)
@@ -208,26 +247,38 @@ local summary = {
 emit(batchId, '', 'batchDone', cjson.encode(summary), at, maxlen)
 local result = {2}
 local ik = bk .. ':inputs'
-for _, key in ipairs(redis.call('SMEMBERS', ik)) do
-  local rk = P .. ':inputref:' .. key
-  if redis.call('DECR', rk) <= 0 then
-    redis.call('DEL', rk)
-    table.insert(result, key)
+local heldUntil = tonumber(at) + ttl * 1000
+if summary.failed > 0 then
+  -- A failed clip may be retried while the batch is kept: its inputs stay counted (and stored) until the batch
+  -- expires or is deleted (releaseHeldInputsLua, deleteBatchLua).
+  redis.call('ZADD', P .. ':inputs:held', heldUntil, batchId)
+else
+  for _, key in ipairs(redis.call('SMEMBERS', ik)) do
+    local rk = P .. ':inputref:' .. key
+    if redis.call('DECR', rk) <= 0 then
+      redis.call('DEL', rk)
+      table.insert(result, key)
+    end
   end
+  redis.call('EXPIRE', ik, ttl)
 end
 local clk = bk .. ':clips'
-local heldUntil = tonumber(at) + ttl * 1000
 for _, id in ipairs(redis.call('LRANGE', clk, 0, -1)) do
-  local outKey = redis.call('HGET', P .. ':clip:' .. id, 'outputKey')
+  local ck2 = P .. ':clip:' .. id
+  local outKey = redis.call('HGET', ck2, 'outputKey')
   if outKey then
     -- From now on the output is held for as long as this batch's records (and links) live.
     if redis.call('HINCRBY', P .. ':outputs:active', outKey, -1) <= 0 then redis.call('HDEL', P .. ':outputs:active', outKey) end
     redis.call('ZADD', P .. ':outputs:held', 'GT', heldUntil, outKey)
   end
-  redis.call('EXPIRE', P .. ':clip:' .. id, ttl)
+  local renderKey = redis.call('HGET', ck2, 'renderKey')
+  if renderKey then expireOutputBatches(renderKey, ttl) end
+  redis.call('EXPIRE', ck2, ttl)
 end
 redis.call('EXPIRE', bk, ttl)
 redis.call('EXPIRE', clk, ttl)
-redis.call('EXPIRE', ik, ttl)
+redis.call('EXPIRE', bk .. ':log', ttl)
+local user = redis.call('HGET', bk, 'user')
+if user then redis.call('EXPIRE', P .. ':history:' .. user, ttl) end
 return result
 `;

@@ -1,8 +1,10 @@
 import type { Redis } from 'ioredis';
 import type { RenderClipOptions } from '../pipeline/render/types.js';
 import { QueueKeys } from './keys.js';
-import { finishClipLua, fixCounterLua, progressLua, queuedLua, requeueClipLua, reserveLua, startClipLua } from './scripts.js';
+import { BatchHistory } from './batchHistory.js';
+import { BATCH_LOG_MAX, finishClipLua, fixCounterLua, progressLua, queuedLua, requeueClipLua, reserveLua, startClipLua } from './scripts.js';
 import type {
+  BatchLogEntry,
   BatchState,
   ClipFailure,
   ClipOutput,
@@ -32,6 +34,8 @@ export interface NewClip {
   renderKey: string;
   /** 0 for clips that are already done (cache hits); they are not counted as pending. */
   priority: number;
+  /** Storage key of the template: a failed clip's retry renders it again. */
+  templateKey?: string;
 }
 
 export interface NewBatch {
@@ -41,6 +45,8 @@ export interface NewBatch {
   locale?: string;
   options: RenderClipOptions;
   audio: string;
+  /** Storage key of the audio: a failed clip's retry renders it again. */
+  audioKey?: string;
   inputKeys: string[];
   clips: NewClip[];
   createdAt: number;
@@ -57,6 +63,8 @@ export const USER_KEY_TTL_SECONDS = 7 * 86_400;
 /** Batch and clip records in Redis: the single source of truth a restarted bot or CLI rebuilds its view from. */
 export class StateStore {
   readonly keys: QueueKeys;
+  /** Per-user history, batch logs, retry and delete of past batches. */
+  readonly history: BatchHistory;
 
   constructor(
     readonly redis: Redis,
@@ -65,6 +73,7 @@ export class StateStore {
     private readonly finishedTtlSeconds: number,
   ) {
     this.keys = new QueueKeys(prefix);
+    this.history = new BatchHistory(redis, this.keys, eventsMaxLen);
     const scripts: Record<string, string> = {
       lsReserve: reserveLua,
       lsStartClip: startClipLua,
@@ -106,6 +115,8 @@ export class StateStore {
       ...(b.locale ? { locale: b.locale } : {}),
       options: JSON.stringify(b.options),
       audio: b.audio,
+      ...(b.audioKey ? { audioKey: b.audioKey } : {}),
+      user,
       status: 'running',
       createdAt: b.createdAt,
       total: b.clips.length,
@@ -126,6 +137,7 @@ export class StateStore {
         index: c.index,
         template: c.template,
         renderKey: c.renderKey,
+        ...(c.templateKey ? { templateKey: c.templateKey } : {}),
         user,
         status: 'queued',
         attempts: 0,
@@ -135,7 +147,24 @@ export class StateStore {
       });
     }
     m.sadd(k.activeBatches(), b.batchId);
+    // The history index and the per-output batch sets are written with the batch (see batchHistory.ts).
+    m.zadd(k.history(user), b.createdAt, b.batchId);
+    m.expire(k.history(user), this.finishedTtlSeconds);
+    for (const renderKey of new Set(b.clips.map((c) => c.renderKey))) {
+      m.sadd(k.outputBatches(renderKey), b.batchId);
+      m.persist(k.outputBatches(renderKey));
+    }
+    const queued = b.clips.filter((c) => c.priority > 0);
+    if (queued.length > 0) {
+      m.rpush(k.batchLog(b.batchId), ...queued.map((c) => JSON.stringify({ at: b.createdAt, clipId: c.clipId, index: c.index, kind: 'queued' } satisfies BatchLogEntry)));
+      m.ltrim(k.batchLog(b.batchId), -BATCH_LOG_MAX, -1);
+    }
     await m.exec();
+  }
+
+  /** Seconds a finished batch's records are kept. */
+  get finishedTtl(): number {
+    return this.finishedTtlSeconds;
   }
 
   async start(clipId: string): Promise<StartOutcome> {

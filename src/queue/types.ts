@@ -104,6 +104,28 @@ export interface BatchState {
   lastEventId: string | null;
 }
 
+export type BatchLogKind = 'queued' | 'started' | 'done' | 'failed' | 'cancelled' | 'retried' | 'cached';
+
+/** One line of a batch's log (RenderQueue.batchLog): what happened to which clip, when. */
+export interface BatchLogEntry {
+  /** Milliseconds since the epoch. */
+  at: number;
+  clipId: string;
+  index: number;
+  kind: BatchLogKind;
+  /** A failure's code (ClipFailure.code), worded per language from src/i18n `refusals`. */
+  code?: string;
+  /** A failure's params. */
+  params?: Record<string, string | number | boolean>;
+}
+
+/** One page of a user's batches, newest first (RenderQueue.listBatches). */
+export interface BatchPage {
+  /** The user's batches still kept, on all pages. */
+  total: number;
+  batches: BatchState[];
+}
+
 export interface QueuedClip {
   clipId: string;
   template: string;

@@ -98,6 +98,7 @@ const samples: Record<string, unknown[][]> = {
   'refusals.busy': [[{}]],
   'refusals.not-found': [[{}]],
   'refusals.not-owner': [[{}]],
+  'refusals.not-retryable': [[{}]],
   'refusals.unreadable-audio': [[{ label: T('l'), stage: 'read' }], [{ label: T('l'), stage: 'duration' }]],
   'refusals.internal': [[{}]],
   'refusals.input-missing': [[{}]],
