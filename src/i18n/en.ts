@@ -338,6 +338,11 @@ export const en = {
     lost: () => 'This clip was lost by the render queue (a restart in the middle of it). Please send it again.',
     timeout: () => 'This clip took far longer to render than its length allows, so it was stopped. Please try a shorter audio or template.',
     cancelled: () => 'Cancelled.',
+    /** Studio uploads (src/web/studio/uploads.ts): too many unfinished at once, the user's disk budget, an unknown id. */
+    'upload-unfinished-limit': (p: RefusalParams) => `You have ${num(p.max)} uploads that are not finished yet. Let them finish, or remove some, before adding more.`,
+    'upload-budget': (p: RefusalParams) => `Your uploads would take ${formatBytes(num(p.bytes))}; each person may keep ${formatBytes(num(p.maxBytes))}. Remove some files first.`,
+    'upload-not-found': () => 'This file is no longer there. Add it again.',
+    'upload-check-failed': () => 'This file could not be checked because of a problem on our side. Please add it again later.',
   },
 
   /** The results page and the web server's error pages. */

@@ -320,6 +320,10 @@ export const zhCN: Catalog = {
     lost: () => '渲染队列丢失了这个片段（处理途中发生了重启）。请重新发送。',
     timeout: () => '这个片段的渲染时间远超其长度所允许的范围，已被停止。请尝试更短的音频或模板。',
     cancelled: () => '已取消。',
+    'upload-unfinished-limit': (p: RefusalParams) => `你有 ${num(p.max)} 个文件还没有上传完。请等它们传完，或先删除一些，再添加新的文件。`,
+    'upload-budget': (p: RefusalParams) => `你的上传文件将占用 ${bytes(num(p.bytes))}，每人最多可保留 ${bytes(num(p.maxBytes))}。请先删除一些文件。`,
+    'upload-not-found': () => '这个文件已经不在了。请重新添加。',
+    'upload-check-failed': () => '由于我们这边的问题，无法检查这个文件。请稍后重新添加。',
   },
 
   web: {
