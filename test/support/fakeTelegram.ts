@@ -138,6 +138,8 @@ export class FakeTelegram {
   maxUploadBytes = 50 * 1024 * 1024;
   /** Bot API download limit for getFile (cloud: 20 MB). */
   maxDownloadBytes = CLOUD_DOWNLOAD_LIMIT;
+  /** Users who never started a private chat with the bot (or blocked it): messages to their private chat get 403. */
+  readonly unreachableUsers = new Set<number>();
 
   private server!: http.Server;
   private dir = '';
@@ -410,6 +412,7 @@ export class FakeTelegram {
         const chatId = Number(p.chat_id);
         const text = String(p.text ?? '');
         if (!Number.isFinite(chatId)) return fail(res, 400, 'Bad Request: chat not found');
+        if (this.unreachableUsers.has(chatId)) return fail(res, 403, "Forbidden: bot can't initiate conversation with a user");
         if (text.trim() === '') return fail(res, 400, 'Bad Request: message text is empty');
         if (text.length > 4096) return fail(res, 400, 'Bad Request: message is too long');
         const threadId = p.message_thread_id === undefined ? undefined : Number(p.message_thread_id);

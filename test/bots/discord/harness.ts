@@ -5,6 +5,7 @@ import { DiscordBot } from '../../../src/bots/discord/bot.js';
 import { probeInspector } from '../../../src/bots/core/inspect.js';
 import { RedisTrackingStore } from '../../../src/bots/core/tracking.js';
 import type { DownloadLinks } from '../../../src/bots/core/delivery.js';
+import type { StudioLinks } from '../../../src/bots/core/studio.js';
 import type { DiscordSettings } from '../../../src/config/discord.js';
 import { loadConfig } from '../../../src/config/index.js';
 import { createLinkSigner } from '../../../src/web/index.js';
@@ -29,6 +30,8 @@ export function until<T>(what: string, probe: () => T | undefined | null | false
 export class DiscordWorld {
   bot: DiscordBot | null = null;
   readonly logLines: string[] = [];
+  /** Studio sign-in links the next startBot gives the bot (none: /lipsync-studio says it is not available). */
+  studio: StudioLinks | null = null;
 
   private constructor(
     readonly discord: FakeDiscord,
@@ -83,6 +86,7 @@ export class DiscordWorld {
       tracking: new RedisTrackingStore(this.q.redis, this.q.prefix, 'discord', 3600),
       inspector: probeInspector({ ffprobe, timeoutMs: app.pipeline.probeTimeoutMs, limits: app.pipeline.limits }),
       links: this.links(),
+      studio: this.studio,
       limits: { maxClips: 10, maxAudioSeconds: 60, maxTemplateSeconds: 60 },
       tempDir: this.tempDir,
       positionRefreshMs: 500,
