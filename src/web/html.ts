@@ -68,6 +68,26 @@ export function contentSecurityPolicy(publicOrigin: string): string {
   ].join('; ');
 }
 
+/**
+ * The studio's CSP: still no inline script or style (the page's code and styles are files under /studio/assets; the
+ * error pages' one stylesheet by hash), plus what the studio needs: its scripts, fetch/SSE/tus to this origin, and
+ * previews of local files (blob:) before they are uploaded.
+ */
+export function studioContentSecurityPolicy(publicOrigin: string): string {
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    `style-src 'self' 'sha256-${cssHash}'`,
+    "connect-src 'self'",
+    `media-src 'self' blob: ${publicOrigin}`,
+    "img-src 'self' blob: data:",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
 export function page(title: string, body: Html, lang = 'en'): string {
   return `<!doctype html>
 <html lang="${escapeHtml(lang)}">

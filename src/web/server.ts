@@ -16,6 +16,10 @@ import { clipRoutes } from './routes/clip.js';
 import { opsRoutes } from './routes/health.js';
 import { zipRoutes } from './routes/zip.js';
 import type { BatchSource } from './source.js';
+import { registerStudio, type StudioDeps } from './studio/plugin.js';
+
+/** The studio's own parts (sessions' Redis, queue, uploads, live events, limits); the rest comes from the server's deps. */
+export type StudioWiring = Omit<StudioDeps, 'publicUrl' | 'secret' | 'storage' | 'presign' | 'metrics' | 'defaultLocale' | 'log' | 'now'>;
 
 export interface WebServerDeps {
   config: WebConfig;
@@ -30,6 +34,8 @@ export interface WebServerDeps {
   now?: () => number;
   /** DEFAULT_LOCALE: pages for browsers whose Accept-Language names none of our catalogs. */
   defaultLocale?: Locale;
+  /** The web studio (/studio); absent: the server has only the signed links, health and metrics. */
+  studio?: StudioWiring;
 }
 
 /** The fastify app with every route plugin registered; not listening yet (tests use inject or listen on port 0). */
@@ -41,7 +47,8 @@ export async function buildWebServer(deps: WebServerDeps): Promise<FastifyInstan
     logController: new LogController({ disableRequestLogging: true }),
     // A hop count trusts that many proxies nearest to us (what proxy-addr does for a number).
     trustProxy: typeof deps.config.trustProxy === 'number' ? trustHops(deps.config.trustProxy) : deps.config.trustProxy,
-    // Nothing we serve takes a body; a small limit makes junk cheap to refuse.
+    // The download routes take no body and the studio's JSON routes raise their own limit (16 KB, api.ts); tus
+    // upload bodies are streamed by the uploads' content-type parser. A small default makes junk cheap to refuse.
     bodyLimit: 1024,
     requestTimeout: 30_000,
     return503OnClosing: true,
@@ -66,6 +73,19 @@ export async function buildWebServer(deps: WebServerDeps): Promise<FastifyInstan
   await app.register(batchRoutes, ctx);
   await app.register(zipRoutes, ctx);
   await app.register(opsRoutes, { ...ctx, trusted: false });
+  if (deps.studio) {
+    await registerStudio(app, {
+      ...deps.studio,
+      publicUrl: deps.config.publicUrl,
+      secret: deps.config.linkSecret,
+      storage: deps.storage,
+      presign: deps.presign === true,
+      metrics: deps.metrics,
+      defaultLocale: ctx.defaultLocale ?? DEFAULT_LOCALE,
+      log: deps.log,
+      now,
+    });
+  }
   return app;
 }
 

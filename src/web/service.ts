@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
+import { loadConfig, type MediaLimits } from '../config/index.js';
 import type { QueueConfig } from '../config/queue.js';
 import type { WebConfig } from '../config/web.js';
 import { ConfigError } from '../errors.js';
@@ -9,6 +10,10 @@ import { createHealthProbe } from './health.js';
 import { createWebMetrics, type WebMetrics } from './metrics.js';
 import { buildOpsServer, buildWebServer } from './server.js';
 import { queueSource } from './source.js';
+import type { StudioLimits } from './studio/api.js';
+import { createStudioEvents, type StudioEvents } from './studio/events.js';
+import { studioQueue } from './studio/queuePort.js';
+import { createStudioUploads, type StudioUploads } from './studio/uploads.js';
 
 export interface WebServiceOptions {
   config: WebConfig;
@@ -18,6 +23,10 @@ export interface WebServiceOptions {
   log: Logger;
   storage?: Storage;
   now?: () => number;
+  /** The chats' media caps, which the studio's uploads follow (default: read from the environment, as the bots do). */
+  mediaLimits?: MediaLimits;
+  /** The studio's uploads (tests); by default made here under DATA_DIR and closed with the server. */
+  studioUploads?: StudioUploads;
 }
 
 export interface WebService extends Service {
@@ -31,6 +40,29 @@ export interface WebService extends Service {
 
 const REDIS_WAIT_MS = 10_000;
 const CLOSE_GRACE_MS = 5_000;
+/** Studio uploads nobody finished or used (and audios beyond each user's newest few) go after a day. */
+const UPLOAD_SWEEP_EVERY_MS = 3_600_000;
+const UPLOAD_MAX_AGE_MS = 86_400_000;
+
+/** MAX_FILE_MB and friends as the bots read them; an environment the pipeline refuses falls back to the defaults. */
+function mediaLimitsFromEnv(log: Logger): MediaLimits {
+  try {
+    return loadConfig(process.env).pipeline.limits;
+  } catch (err) {
+    log.warn({ err }, 'studio: media settings unreadable; uploads use the default limits');
+    return loadConfig({}).pipeline.limits;
+  }
+}
+
+/** What the studio page shows and enforces: the queue's batch caps and the chats' media caps. */
+export function studioLimits(queueConfig: QueueConfig, media: MediaLimits): StudioLimits {
+  return {
+    maxClips: queueConfig.limits.maxClipsPerBatch,
+    maxAudioSeconds: Math.min(queueConfig.limits.maxAudioSeconds, media.maxAudioSeconds),
+    maxVideoSeconds: media.maxTemplateSeconds,
+    maxFileBytes: media.maxFileBytes,
+  };
+}
 
 /** The download server as a service of `lipsync start` (or alone, `lipsync web`). */
 export function createWebService(options: WebServiceOptions): WebService {
@@ -45,6 +77,9 @@ export function createWebService(options: WebServiceOptions): WebService {
   let opsAddress: string | null = null;
   /** The store this service opened itself (closed on stop); one passed in belongs to the caller. */
   let ownStorage: Storage | null = null;
+  let studioEvents: StudioEvents | null = null;
+  let uploads: StudioUploads | null = null;
+  let sweepTimer: NodeJS.Timeout | null = null;
 
   return {
     name: 'web',
@@ -82,7 +117,30 @@ export function createWebService(options: WebServiceOptions): WebService {
         queueDepth: () => q.queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed', 'completed'),
       });
       const m = metrics;
-      subscription = await queue.subscribe((event) => m.observeEvent(event), { log });
+      const studioPort = studioQueue(q);
+      const events = (studioEvents = createStudioEvents({ queue: studioPort, log }));
+      // One subscription for the whole service: metrics and the studio's live pages read the same events.
+      subscription = await queue.subscribe(
+        (event) => {
+          m.observeEvent(event);
+          events.onQueueEvent(event);
+        },
+        { log },
+      );
+      const media = options.mediaLimits ?? mediaLimitsFromEnv(log);
+      const limits = studioLimits(queueConfig, media);
+      uploads = options.studioUploads ?? createStudioUploads({
+        dataDir: queueConfig.dataDir,
+        limits: { ...media, maxAudioSeconds: limits.maxAudioSeconds },
+        redis,
+        log,
+        ...(options.now ? { now: options.now } : {}),
+      });
+      const u = uploads;
+      sweepTimer = setInterval(() => {
+        u.sweep(UPLOAD_MAX_AGE_MS).catch((err: unknown) => log.warn({ err }, 'studio: upload sweep failed'));
+      }, UPLOAD_SWEEP_EVERY_MS);
+      sweepTimer.unref();
       const health = createHealthProbe({
         redis,
         queue,
@@ -92,7 +150,8 @@ export function createWebService(options: WebServiceOptions): WebService {
         workerStaleSeconds: config.health.workerStaleSeconds,
       });
       const presign = queueConfig.storage.kind === 's3' && queueConfig.storage.presign;
-      const serverDeps = { config, source: queueSource(queue), storage, presign, metrics, health, log, now: options.now };
+      const studio = { redis, prefix: queueConfig.prefix, queue: studioPort, uploads, events, limits };
+      const serverDeps = { config, source: queueSource(queue), storage, presign, metrics, health, log, now: options.now, studio };
       app = await buildWebServer(serverDeps);
       address = await app.listen({ host: config.host, port: config.port });
       if (config.ops.port !== undefined) {
@@ -110,6 +169,13 @@ export function createWebService(options: WebServiceOptions): WebService {
         await app.close().catch((err: unknown) => log.warn({ err }, 'web: close failed'));
         clearTimeout(cut);
       }
+      if (sweepTimer) clearInterval(sweepTimer);
+      sweepTimer = null;
+      // Normally closed with the app (preClose/onClose); again here for a start that failed before the app existed.
+      studioEvents?.close();
+      await uploads?.close().catch(() => undefined);
+      studioEvents = null;
+      uploads = null;
       await ops?.close().catch((err: unknown) => log.warn({ err }, 'web: ops listener close failed'));
       ops = null;
       opsAddress = null;

@@ -39,6 +39,8 @@ export interface StudioAuthOptions {
   secure: boolean;
   /** Max-Age of the cookie (the session's lifetime). */
   maxAgeSeconds: number;
+  /** Cookie Path: "/studio", under PUBLIC_URL's path when a proxy serves us below one. */
+  cookiePath?: string;
   defaultLocale?: Locale;
 }
 
@@ -53,8 +55,8 @@ export function cookieValue(header: string | undefined, name: string): string | 
   return null;
 }
 
-export function sessionCookie(value: string, o: { secure: boolean; maxAgeSeconds: number }): string {
-  return `${STUDIO_COOKIE}=${value}; Path=${STUDIO_PATH}; HttpOnly; SameSite=Strict; Max-Age=${o.maxAgeSeconds}${o.secure ? '; Secure' : ''}`;
+export function sessionCookie(value: string, o: { secure: boolean; maxAgeSeconds: number; path?: string }): string {
+  return `${STUDIO_COOKIE}=${value}; Path=${o.path ?? STUDIO_PATH}; HttpOnly; SameSite=Strict; Max-Age=${o.maxAgeSeconds}${o.secure ? '; Secure' : ''}`;
 }
 
 function sameToken(given: string, expected: string): boolean {
@@ -97,10 +99,10 @@ export function createStudioAuth(o: StudioAuthOptions): StudioAuthService {
     requireCsrf,
     sessionOf,
     setCookie(reply, session) {
-      reply.header('Set-Cookie', sessionCookie(session.id, { secure: o.secure, maxAgeSeconds: o.maxAgeSeconds }));
+      reply.header('Set-Cookie', sessionCookie(session.id, { secure: o.secure, maxAgeSeconds: o.maxAgeSeconds, path: o.cookiePath }));
     },
     clearCookie(reply) {
-      reply.header('Set-Cookie', sessionCookie('', { secure: o.secure, maxAgeSeconds: 0 }));
+      reply.header('Set-Cookie', sessionCookie('', { secure: o.secure, maxAgeSeconds: 0, path: o.cookiePath }));
     },
   };
 }

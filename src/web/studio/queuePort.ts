@@ -1,17 +1,6 @@
-import type { BatchState, ClipState, Owner, Position, SubmitBatchRequest, SubmitBatchResult } from '../../queue/types.js';
+import type { BatchLogEntry, BatchState, ClipState, Owner, Position, SubmitBatchRequest, SubmitBatchResult } from '../../queue/types.js';
 
-/**
- * One line of a batch's log, as the queue records it (RenderQueue.batchLog; the same shape as the queue's
- * BatchLogEntry in src/queue/types.ts, restated so the studio compiles against the contract alone).
- */
-export interface BatchLogEntry {
-  at: number;
-  clipId: string;
-  index: number;
-  kind: 'queued' | 'started' | 'done' | 'failed' | 'cancelled' | 'retried' | 'cached';
-  code?: string;
-  params?: Record<string, string | number | boolean>;
-}
+export type { BatchLogEntry } from '../../queue/types.js';
 
 /** What the studio asks of the render queue: RenderQueue fits it; tests can fake it. */
 export interface StudioQueue {
