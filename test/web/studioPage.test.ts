@@ -148,6 +148,7 @@ describe('studio assets', () => {
     const cases = [
       ['studio.js', 'text/javascript; charset=utf-8', path.join(root, 'web', 'studio', 'studio.js')],
       ['studio.css', 'text/css; charset=utf-8', path.join(root, 'web', 'studio', 'studio.css')],
+      ['icon.svg', 'image/svg+xml; charset=utf-8', path.join(root, 'web', 'studio', 'icon.svg')],
       ['tus.min.js', 'text/javascript; charset=utf-8', path.join(root, 'node_modules', 'tus-js-client', 'dist', 'tus.min.js')],
     ] as const;
     for (const [name, type, file] of cases) {

@@ -372,7 +372,13 @@ function addTemplateFiles(files) {
 
 async function loadRecentAudios() {
   const data = await api('GET', '/studio/api/audios');
-  state.recentAudios = Array.isArray(data) ? data : (data && (data.audios || data.uploads)) || [];
+  const records = Array.isArray(data) ? data : (data && (data.audios || data.uploads)) || [];
+  // The same file sent twice is listed once (newest first, as the server lists them).
+  const seen = new Set();
+  state.recentAudios = records.filter((record) => {
+    const sameFile = `${record.label}\u0000${record.bytes}\u0000${record.seconds}`;
+    return seen.has(sameFile) ? false : (seen.add(sameFile), true);
+  });
   const list = $('#recent-audios');
   if (state.recentAudios.length === 0) {
     list.replaceChildren(h('li', { class: 'muted', text: t('noRecentAudios') }));

@@ -15,6 +15,7 @@ import { STUDIO_ASSETS_PATH } from './page.js';
 
 const JS = 'text/javascript; charset=utf-8';
 const CSS = 'text/css; charset=utf-8';
+const SVG = 'image/svg+xml; charset=utf-8';
 
 /** The folder holding this package's package.json, walking up from this module. */
 export function packageRoot(from: string = path.dirname(fileURLToPath(import.meta.url))): string {
@@ -43,6 +44,7 @@ export function studioAssets(root: string = packageRoot()): ReadonlyMap<string, 
   return new Map([
     ['studio.js', { file: path.join(web, 'studio.js'), type: JS }],
     ['studio.css', { file: path.join(web, 'studio.css'), type: CSS }],
+    ['icon.svg', { file: path.join(web, 'icon.svg'), type: SVG }],
     ['tus.min.js', { file: tusBundlePath(root), type: JS }],
   ]);
 }

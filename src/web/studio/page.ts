@@ -63,6 +63,7 @@ function shell(lang: string, title: string, head: Html, bodyAttrs: Html, body: H
 <meta name="robots" content="noindex, nofollow">
 <meta name="referrer" content="no-referrer">
 <title>${escapeHtml(title)}</title>
+<link rel="icon" href="${STUDIO_ASSETS_PATH}/icon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="${STUDIO_ASSETS_PATH}/studio.css">
 ${head.value}
 </head>
