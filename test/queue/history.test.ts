@@ -112,6 +112,41 @@ describe('batch history and logs (real Redis, no worker)', () => {
     expect(await h.queue.batchLog('b-nothing-here')).toEqual([]);
   });
 
+  it('a retried clip waits its fair turn like a new submission, and its batch runs again', async () => {
+    h = await QueueHarness.create('retry-fair');
+    const mine = await submit(carol, 'mine.mp4');
+    // The clip fails as the reconciler fails a lost one; its old job is still in BullMQ and must make way.
+    await h.queue.state.finish(mine.clips[0]!.clipId, { status: 'failed', error: { code: 'internal', message: 'Something went wrong.' } });
+    expect((await h.queue.getBatch(mine.batchId))?.status).toBe('finished');
+    expect(await h.redis.exists(h.queue.state.keys.user('telegram:carol'))).toBe(0);
+
+    const theirs = await h.queue.submitBatch({
+      owner: dave,
+      audio: { path: SPEECH },
+      audioSeconds: 7,
+      videos: await Promise.all(['x.mp4', 'y.mp4', 'z.mp4'].map(async (n) => ({ path: await h!.template(n) }))),
+    });
+    await h.queue.retryClip(mine.clips[0]!.clipId, carol);
+    // Right after Dave's first clip, ahead of his backlog, as a new one-clip batch would be.
+    expect((await h.queue.batchPositions(mine.batchId)).map((p) => [p.status, p.position])).toEqual([['queued', 2]]);
+    expect((await h.queue.batchPositions(theirs.batchId)).map((p) => p.position)).toEqual([1, 3, 4]);
+    const queued = await h.waitFor('queued event of the retried clip', () => h!.of('queued', mine.batchId).find((e) => e.position === 2));
+    expect(queued.clipId).toBe(mine.clips[0]!.clipId);
+    const batch = (await h.queue.getBatch(mine.batchId))!;
+    expect(batch.status).toBe('running');
+    expect(batch.finishedAt).toBeNull();
+    expect(batch.summary).toEqual({ total: 1, done: 0, failed: 0, cancelled: 0 });
+    expect(batch.clips[0]).toMatchObject({ status: 'queued', error: null, finishedAt: null });
+    expect((await h.queue.listActiveBatches()).map((b) => b.batchId)).toContain(mine.batchId);
+    expect(await h.redis.ttl(h.queue.state.keys.batch(mine.batchId))).toBe(-1);
+    expect(await h.redis.hget(h.queue.state.keys.user('telegram:carol'), 'pending')).toBe('1');
+    expect((await h.queue.batchLog(mine.batchId)).map((e) => e.kind)).toEqual(['queued', 'failed', 'retried']);
+    // Cancelling it again ends the batch again.
+    await h.queue.cancel(mine.batchId, carol);
+    expect((await h.queue.getBatch(mine.batchId))?.summary).toEqual({ total: 1, done: 0, failed: 0, cancelled: 1 });
+    expect(await h.redis.exists(h.queue.state.keys.user('telegram:carol'))).toBe(0);
+  });
+
   it('logs a failure with its code and params, as the catalogs word it', async () => {
     h = await QueueHarness.create('log-failure');
     const { batchId, clips } = await submit(carol, 'long.mp4');
