@@ -10,6 +10,13 @@ const messages = JSON.parse($('#studio-messages')?.textContent || '{}');
 const csrf = $('meta[name="csrf-token"]')?.getAttribute('content') || '';
 const body = document.body;
 
+/**
+ * The server's paths as seen from this page: the page is …/studio, so "/studio/api/me" is <that prefix>studio/api/me
+ * (the web server may sit under a path behind a proxy).
+ */
+const prefix = location.pathname.replace(/studio\/?$/, '');
+const at = (path) => prefix + path.replace(/^\//, '');
+
 /** A catalog string with its {name} placeholders filled in. */
 function t(key, params = {}) {
   const template = typeof messages[key] === 'string' ? messages[key] : key;
@@ -80,7 +87,7 @@ async function api(method, url, payload) {
   if (payload !== undefined) headers['Content-Type'] = 'application/json';
   let res;
   try {
-    res = await fetch(url, { method, headers, credentials: 'same-origin', body: payload === undefined ? undefined : JSON.stringify(payload) });
+    res = await fetch(at(url), { method, headers, credentials: 'same-origin', body: payload === undefined ? undefined : JSON.stringify(payload) });
   } catch {
     throw new ApiError(t('networkError'), 'network', 0);
   }
@@ -119,7 +126,8 @@ function newItem(kind, name, bytes) {
   return { key: `u${nextKey++}`, kind, id: '', name, bytes, status: 'uploading', percent: 0, seconds: null, isImage: false, hasThumb: false, refusal: null, tus: null, removed: false, el: null };
 }
 
-const uploadUrl = (id, tail = '') => `/studio/api/uploads/${encodeURIComponent(id)}${tail}`;
+const uploadPath = (id, tail = '') => `/studio/api/uploads/${encodeURIComponent(id)}${tail}`;
+const uploadUrl = (id, tail = '') => at(uploadPath(id, tail));
 
 function idFromTusUrl(url) {
   try {
@@ -160,7 +168,7 @@ async function waitChecked(item) {
   let delay = 150;
   for (let attempt = 0; attempt < 400 && !item.removed && !sessionOver; attempt++) {
     try {
-      const data = await api('GET', uploadUrl(item.id));
+      const data = await api('GET', uploadPath(item.id));
       const record = data && data.upload ? data.upload : data;
       if (record && record.status && record.status !== 'uploading') {
         applyRecord(item, record);
@@ -192,7 +200,7 @@ function upload(item, file) {
     return;
   }
   const transfer = new tus.Upload(file, {
-    endpoint: '/studio/uploads',
+    endpoint: at('/studio/uploads'),
     headers: { 'X-CSRF-Token': csrf },
     metadata: { filename: file.name, filetype: file.type || 'application/octet-stream', kind: item.kind },
     retryDelays: [0, 1000, 3000, 5000, 10000, 20000],
@@ -314,7 +322,7 @@ async function removeItem(item) {
     }
   } else if (item.id && !wasReusable) {
     try {
-      await api('DELETE', uploadUrl(item.id));
+      await api('DELETE', uploadPath(item.id));
     } catch (err) {
       if (err.status !== 404) notify(err.message);
     }
@@ -792,7 +800,7 @@ let liveWasOpen = false;
 
 function connectEvents() {
   if (sessionOver) return;
-  events = new EventSource('/studio/api/events');
+  events = new EventSource(at('/studio/api/events'));
   events.addEventListener('open', () => {
     body.dataset.live = 'open';
     if (liveWasOpen) {
@@ -895,11 +903,11 @@ function wire() {
   $('#sign-out-form').addEventListener('submit', async (e) => {
     e.preventDefault();
     try {
-      await fetch('/studio/logout', { method: 'POST', headers: { 'X-CSRF-Token': csrf }, credentials: 'same-origin' });
+      await fetch(at('/studio/logout'), { method: 'POST', headers: { 'X-CSRF-Token': csrf }, credentials: 'same-origin' });
     } catch {
       // signed out or not, the studio page says which
     }
-    location.assign('/studio');
+    location.assign(at('/studio'));
   });
 }
 

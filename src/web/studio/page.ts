@@ -25,6 +25,11 @@ export interface StudioPageInput {
 }
 
 export const STUDIO_ASSETS_PATH = '/studio/assets';
+/**
+ * The same seen from the page at …/studio: relative, so the page also works behind a proxy that serves the web
+ * server under a path (PUBLIC_URL https://host/lipsync → https://host/lipsync/studio/assets/…).
+ */
+const ASSETS_HREF = 'studio/assets';
 
 /** Each language by its own name: readers look for their language in their script. */
 const languageNames: Record<Locale, string> = { en: 'English', 'zh-CN': '中文' };
@@ -63,8 +68,8 @@ function shell(lang: string, title: string, head: Html, bodyAttrs: Html, body: H
 <meta name="robots" content="noindex, nofollow">
 <meta name="referrer" content="no-referrer">
 <title>${escapeHtml(title)}</title>
-<link rel="icon" href="${STUDIO_ASSETS_PATH}/icon.svg" type="image/svg+xml">
-<link rel="stylesheet" href="${STUDIO_ASSETS_PATH}/studio.css">
+<link rel="icon" href="${ASSETS_HREF}/icon.svg" type="image/svg+xml">
+<link rel="stylesheet" href="${ASSETS_HREF}/studio.css">
 ${head.value}
 </head>
 <body${bodyAttrs.value}>
@@ -92,8 +97,8 @@ export function renderStudioPage(input: StudioPageInput): string {
   const lim = me.limits;
   const user = `${me.owner.platform}:${me.owner.userId}`;
   const head = html`<meta name="csrf-token" content="${input.csrf}">
-<script src="${STUDIO_ASSETS_PATH}/tus.min.js" defer></script>
-<script type="module" src="${STUDIO_ASSETS_PATH}/studio.js"></script>`;
+<script src="${ASSETS_HREF}/tus.min.js" defer></script>
+<script type="module" src="${ASSETS_HREF}/studio.js"></script>`;
   const loopOptions = me.loopModes.map(
     (mode) => html`<option value="${mode}">${(w.page.loopModes as Record<string, string | undefined>)[mode] ?? mode}</option>`,
   );
@@ -106,7 +111,7 @@ export function renderStudioPage(input: StudioPageInput): string {
 <div class="account">
 <p class="muted who">${fillHtml(w.page.signedInAs, { user })}</p>
 ${languageSwitch(w, input.locale)}
-<form id="sign-out-form" method="post" action="/studio/logout"><button id="sign-out" type="submit" class="secondary">${w.page.signOut}</button></form>
+<form id="sign-out-form" method="post" action="studio/logout"><button id="sign-out" type="submit" class="secondary">${w.page.signOut}</button></form>
 </div>
 </header>
 <noscript><p class="notice bad">${w.page.noScript}</p></noscript>
