@@ -87,9 +87,9 @@ export function tusPatchThenDrop(t: TusTarget, location: string, offset: number,
   });
 }
 
-/** `total` bytes from a repeating pattern in 1 MiB chunks, starting with `head` (not held in memory at once). */
+/** `total` bytes from a repeating pattern in 64 KiB chunks, starting with `head` (not held in memory at once). */
 export function patternStream(total: number, head: Buffer = Buffer.alloc(0), skip = 0): Readable {
-  const chunk = Buffer.alloc(1 << 20);
+  const chunk = Buffer.alloc(1 << 16);
   for (let i = 0; i < chunk.length; i++) chunk[i] = (i * 31 + 7) & 0xff;
   let position = skip;
   return new Readable({
