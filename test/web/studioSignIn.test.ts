@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { signLink } from '../../src/web/links.js';
 import { DEFAULT_SIGN_IN_TTL_SECONDS, studioSignInUrl, verifyStudioSignIn } from '../../src/web/studio/signIn.js';
@@ -50,7 +51,6 @@ describe('studio sign-in links', () => {
   });
 
   it('refuses well-signed claims of the wrong shape', () => {
-    const { createHmac } = require('node:crypto') as typeof import('node:crypto');
     const payload = Buffer.from(JSON.stringify({ owner: { platform: 'x' }, expiresAt: 9e9, nonce: 'n' })).toString('base64url');
     const sig = createHmac('sha256', secret).update('lipsync-studio-signin-v1\n').update(payload).digest('base64url');
     expect(verifyStudioSignIn(secret, `${payload}.${sig}`, 0)).toEqual({ ok: false, reason: 'invalid' });
