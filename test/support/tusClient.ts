@@ -38,7 +38,8 @@ function request(t: TusTarget, method: string, path: string, headers: Record<str
 /** POST: a new upload of `length` bytes; `location` is its URL path. */
 export async function tusCreate(t: TusTarget, length: number, meta: Record<string, string>): Promise<TusAnswer & { location: string | null }> {
   const answer = await request(t, 'POST', '/studio/uploads', { 'Upload-Length': String(length), 'Upload-Metadata': metadataHeader(meta) });
-  const location = typeof answer.headers.location === 'string' ? new URL(answer.headers.location, t.origin).pathname : null;
+  // Resolved against the endpoint, as tus-js-client does.
+  const location = typeof answer.headers.location === 'string' ? new URL(answer.headers.location, new URL('/studio/uploads', t.origin)).pathname : null;
   return { ...answer, location };
 }
 

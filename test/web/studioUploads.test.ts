@@ -69,6 +69,8 @@ describe('studio uploads (tus)', () => {
     expect(created.status, created.body).toBe(201);
     const location = created.location!;
     expect(location).toMatch(/^\/studio\/uploads\/[0-9a-f]{40}$/);
+    // Relative to the endpoint, so a path prefix in front of the server (PUBLIC_URL below a folder) is kept.
+    expect(created.headers.location).toBe(`uploads/${idOf(location)}`);
 
     const half = Math.floor(audio.length / 2);
     const first = await tusPatch(alice, location, 0, audio.subarray(0, half));

@@ -65,8 +65,9 @@ export function createTusServer(o: TusMountOptions): { server: Server; users: We
     path: o.path,
     datastore: new StudioFileStore(o.files.root, o.onTerminate, o.files),
     namingFunction: (req) => o.files.tusId(newUploadId(userOf(req).ownerRef)),
-    // Relative, so a proxy's host name never matters; tus-js-client resolves it against the endpoint.
-    generateUrl: (_req, { path, id }) => `${path}/${o.files.idOfTusId(id) ?? ''}`,
+    // Relative to the endpoint ("uploads/<id>"), so neither a proxy's host name nor a path prefix in front of us
+    // (PUBLIC_URL below a folder) matters: tus-js-client resolves it against the URL it posted to.
+    generateUrl: (_req, { path, id }) => `${path.split('/').pop() ?? ''}/${o.files.idOfTusId(id) ?? ''}`,
     getFileIdFromRequest: (req, lastPath) => {
       if (lastPath === undefined) return undefined;
       // Only ids made for this user resolve; anything else is a file that is not there.
