@@ -1,13 +1,19 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
+import { renderKey } from '../../src/queue/dedup.js';
 import type { Owner } from '../../src/queue/types.js';
 import { SPEECH } from '../support/media.js';
+import { localOutputPath } from '../support/storage.js';
 import { waitUntil } from '../support/wait.js';
 import { QueueHarness } from './harness.js';
 
 const gina: Owner = { platform: 'telegram', userId: 'gina', chatId: 'g1' };
 const hugo: Owner = { platform: 'telegram', userId: 'hugo' };
 const operator: Owner = { platform: 'cli', userId: 'ops' };
+const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 
 describe('deleting batches and retrying failed clips (real Redis, `lipsync worker` in a child process)', () => {
   let h: QueueHarness | undefined;
@@ -82,22 +88,36 @@ describe('deleting batches and retrying failed clips (real Redis, `lipsync worke
   it('deletes a running batch: its clips are cancelled, counters and inputs freed, and followers get batchDone', async () => {
     h = await QueueHarness.create('delete-running');
     const videos = await Promise.all(['r1.mp4', 'r2.mp4', 'r3.mp4'].map((n) => h!.template(n)));
-    await h.startWorker(60_000);
+    // A fourth template is a cache hit: done at once, its output counted as used by this running batch.
+    const cachedContent = 'rendered before';
+    const cachedKey = renderKey(sha256(await readFile(SPEECH)), sha256(cachedContent), {}, h.config.cacheSalt);
+    const cachedFile = localOutputPath(h.queue.storage, cachedKey);
+    await mkdir(path.dirname(cachedFile), { recursive: true });
+    await writeFile(cachedFile, 'mp4');
+    videos.push(await h.template('cached.mp4', cachedContent));
+    const worker = await h.startWorker(60_000);
     const { batchId, clips } = await h.queue.submitBatch({ owner: gina, audio: { path: SPEECH }, audioSeconds: 7, videos: videos.map((p) => ({ path: p })) });
+    expect(clips.map((c) => c.cached)).toEqual([false, false, false, true]);
     await h.waitFor('first clip rendering', () => h!.of('progress', batchId)[0]);
+    expect(await h.queue.state.isOutputHeld(cachedKey)).toBe(true);
 
+    // A worker slow to react: the clip it renders is still active when the records go.
+    worker.kill('SIGSTOP');
     await h.queue.deleteBatch(batchId, gina);
+    worker.kill('SIGCONT');
     expect(await h.queue.getBatch(batchId)).toBeNull();
     expect(await keysNaming(batchId)).toEqual([]);
     const done = await h.waitBatchDone(batchId);
-    expect(done.summary).toEqual({ total: 3, done: 0, failed: 0, cancelled: 3 });
+    expect(done.summary).toEqual({ total: 4, done: 1, failed: 0, cancelled: 3 });
+    expect(await h.queue.state.isOutputHeld(cachedKey)).toBe(false);
+    expect(await outputExists(cachedKey)).toBe(false);
     expect(await h.redis.exists(h.queue.state.keys.user('telegram:gina'))).toBe(0);
     expect(await h.redis.hget(h.queue.state.keys.fair(), 'pending')).toBe('0');
     await waitUntil('inputs released', async () => (await h!.queue.storage.list('inputs')).length === 0);
     // The worker let go of the aborted clip and takes new work.
     const next = await h.queue.submitBatch({ owner: gina, audio: { path: SPEECH }, audioSeconds: 7, videos: [{ path: await h.template('next.mp4') }] });
     await h.waitFor('next batch starts', () => h!.of('started', next.batchId)[0]);
-    expect(h.of('clipDone').filter((e) => clips.some((c) => c.clipId === e.clipId))).toEqual([]);
+    expect(h.of('clipDone', batchId).map((e) => e.clipId)).toEqual([clips[3]!.clipId]);
   });
 
   it('retries a failed clip: its inputs were kept, it renders again fairly, the batch ends again and the log tells it all', async () => {
