@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { en, zhCN } from '../../src/i18n/index.js';
+import { sessionCookie } from '../../src/web/studio/auth.js';
 import { cookieOf, StudioWorld } from './studioSupport.js';
 
 /** Sign-in, sessions, CSRF, sign-out and the session's language, on the real web service and Redis. */
@@ -144,5 +145,39 @@ describe('studio sign-in and sessions', () => {
     const res = await world.app.inject({ method: 'GET', url: world.loginPath({ platform: 'cli', userId: 'op' }), headers: { 'accept-language': 'zh-TW' } });
     const cookie = cookieOf(res);
     expect((await world.app.inject({ method: 'GET', url: '/studio/api/me', headers: { cookie } })).json<{ locale: string }>().locale).toBe('zh-CN');
+  });
+
+  it('limits batch starts per user (20 a minute), not per address, in JSON', async () => {
+    const eve = await world.signIn({ platform: 'telegram', userId: 'eve' });
+    const frank = await world.signIn({ platform: 'telegram', userId: 'frank' });
+    // Well-formed requests that fail in the handler still count (an upload id nobody has).
+    const attempt = (user: typeof eve) => world.call(user, 'POST', '/studio/api/batches', { audio: 'nothing', templates: ['nothing'] });
+    for (let i = 0; i < 20; i++) expect((await attempt(eve)).statusCode).toBe(400);
+    const limited = await attempt(eve);
+    expect(limited.statusCode).toBe(429);
+    expect(limited.json()).toEqual({ error: en.studioAuth.errors.tooMany, code: 'rate-limited' });
+    // Same address, another person: not limited.
+    expect((await attempt(frank)).statusCode).toBe(400);
+  });
+});
+
+describe('studio behind an https PUBLIC_URL with a path', () => {
+  it('sets a Secure cookie under the path and redirects there', async () => {
+    const world = await StudioWorld.create('studio-https', { PUBLIC_URL: 'https://clips.example.com/lipsync' });
+    try {
+      const res = await world.app.inject({ method: 'GET', url: world.loginPath({ platform: 'cli', userId: 'op' }).replace('/lipsync', '') });
+      expect(res.statusCode).toBe(303);
+      expect(res.headers.location).toBe('/lipsync/studio');
+      expect(String(res.headers['set-cookie'])).toMatch(/; Path=\/lipsync\/studio; HttpOnly; SameSite=Strict; Max-Age=43200; Secure$/);
+    } finally {
+      await world.close();
+    }
+  });
+});
+
+describe('studio cookie', () => {
+  it('is Secure when PUBLIC_URL is https, and always HttpOnly and SameSite=Strict', () => {
+    expect(sessionCookie('v', { secure: true, maxAgeSeconds: 60 })).toBe('lipsync_studio=v; Path=/studio; HttpOnly; SameSite=Strict; Max-Age=60; Secure');
+    expect(sessionCookie('v', { secure: false, maxAgeSeconds: 60, path: '/lipsync/studio' })).toBe('lipsync_studio=v; Path=/lipsync/studio; HttpOnly; SameSite=Strict; Max-Age=60');
   });
 });

@@ -52,19 +52,20 @@ export class StudioWorld {
     readonly h: QueueHarness,
     readonly web: WebService,
     readonly uploads: FakeUploads,
+    readonly webEnv: Record<string, string>,
   ) {}
 
-  static async create(label: string): Promise<StudioWorld> {
+  static async create(label: string, webEnv: Record<string, string> = {}): Promise<StudioWorld> {
     const h = await QueueHarness.create(label);
     const uploads = new FakeUploads();
-    const web = createWebService({ config: testWebConfig(), queueConfig: h.config, redisUrl: () => TEST_REDIS_URL, log: silentLog, studioUploads: uploads });
+    const web = createWebService({ config: testWebConfig(webEnv), queueConfig: h.config, redisUrl: () => TEST_REDIS_URL, log: silentLog, studioUploads: uploads });
     try {
       await web.start();
     } catch (err) {
       await h.close();
       throw err;
     }
-    return new StudioWorld(h, web, uploads);
+    return new StudioWorld(h, web, uploads, webEnv);
   }
 
   get app() {
@@ -75,7 +76,7 @@ export class StudioWorld {
 
   /** A sign-in link as the bots make it (path + query only, for inject). */
   loginPath(owner: Owner, o: { locale?: string; now?: () => number; ttlSeconds?: number } = {}): string {
-    const config = testWebConfig();
+    const config = testWebConfig(this.webEnv);
     return pathOf(studioSignInUrl({ secret: config.linkSecret, publicUrl: config.publicUrl, ...(o.now ? { now: o.now } : {}), ...(o.ttlSeconds ? { ttlSeconds: o.ttlSeconds } : {}) }, owner, o.locale));
   }
 
