@@ -319,9 +319,12 @@ export class RenderQueue {
     const batch = await this.state.getBatch(batchId);
     if (!batch) throw notFoundError();
     this.checkOwner(batch, by);
-    if (batch.status === 'running') await this.cancel(batchId, by).catch((err: unknown) => {
-      if (!(err instanceof InputError && err.code === 'not-found')) throw err;
-    });
+    if (batch.status === 'running') {
+      // Waiting clips end now; an active one is told to stop and its ending finds no record (settled below).
+      await this.cancel(batchId, by).catch((err: unknown) => {
+        if (!(err instanceof InputError && err.code === 'not-found')) throw err;
+      });
+    }
     const { freedInputs, freeOutputs } = await this.state.history.deleteRecords(batchId);
     await releaseInputs(this.storage, this.state, freedInputs, batch.createdAt);
     for (const key of freeOutputs) await this.storage.remove('outputs', key);
