@@ -263,10 +263,21 @@ describe('studio API', () => {
     }
   });
 
+  it('ends open streams when the server stops, without waiting for the close grace', async () => {
+    const stream = await openEvents(`${world.web.address!}/studio/api/events`, alice.cookie);
+    expect(stream.status).toBe(200);
+    const started = Date.now();
+    await world.web.stop();
+    await waitUntil('the stream to end', () => stream.ended());
+    // CLOSE_GRACE_MS (5 s) would cut a stream the server forgot; ours ends at once.
+    expect(Date.now() - started).toBeLessThan(4_000);
+  });
+
   interface EventStream {
     status: number;
     contentType: string | undefined;
     batches(): BatchView[];
+    ended(): boolean;
     close(): void;
   }
 
@@ -276,6 +287,8 @@ describe('studio API', () => {
       const req = http.get(url, { headers: { cookie, accept: 'text/event-stream' } }, (res) => {
         let buffer = '';
         const seen: BatchView[] = [];
+        let ended = false;
+        res.on('close', () => (ended = true));
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => {
           buffer += chunk;
@@ -287,7 +300,7 @@ describe('studio API', () => {
             if (lines[0] === 'event: batch') seen.push(JSON.parse(lines.find((l) => l.startsWith('data: '))!.slice(6)) as BatchView);
           }
         });
-        resolve({ status: res.statusCode ?? 0, contentType: res.headers['content-type'], batches: () => seen, close: () => req.destroy() });
+        resolve({ status: res.statusCode ?? 0, contentType: res.headers['content-type'], batches: () => seen, ended: () => ended, close: () => req.destroy() });
       });
       req.on('error', (err) => {
         if ((err as NodeJS.ErrnoException).code !== 'ECONNRESET') reject(err);
