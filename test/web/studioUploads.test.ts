@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MediaLimits } from '../../src/config/index.js';
+import { UploadFiles } from '../../src/web/studio/uploadRecords.js';
 import { createStudioUploads, type StudioUploads, type StudioUploadView } from '../../src/web/studio/uploads.js';
 import { binaries, ffprobe, makeMovingTemplate, PORTRAIT, SPEECH, tempDir } from '../support/media.js';
 import { fakeStudioAuth, patternStream, testUser, tusCreate, tusDelete, tusHead, tusPatch, tusPatchThenDrop, type TusTarget } from '../support/tusClient.js';
@@ -223,6 +224,18 @@ describe('studio uploads (tus)', () => {
     const speech = await view(erin, await uploadWhole(erin, readFileSync(SPEECH), { filename: 's.wav', kind: 'audio' }));
     expect(speech.thumbUrl).toBeNull();
     expect((await api(erin, `/studio/api/uploads/${speech.id}/thumb`)).status).toBe(404);
+  });
+
+  it('checks an upload whose bytes all arrived but whose check was cut short (a restart) when it is next looked at', async () => {
+    const gina = as('telegram:700');
+    const id = await uploadWhole(gina, readFileSync(SPEECH), { filename: 'g.wav', kind: 'audio' });
+    const files = new UploadFiles(path.join(tmp.dir, 'studio', 'uploads'));
+    const record = (await files.read(id))!;
+    await files.write({ id, ownerRef: record.ownerRef, kind: 'audio', label: record.label, bytes: record.bytes, status: 'uploading', createdAt: record.createdAt });
+    expect((await files.read(id))?.status).toBe('uploading');
+    const again = await view(gina, id);
+    expect(again.status).toBe('ready');
+    expect(again.seconds).toBe(record.seconds);
   });
 
   it('deletes through tus or the API; release removes a template; sweep keeps the newest 5 audios and drops old unfinished uploads', async () => {

@@ -1,11 +1,13 @@
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Upload } from '@tus/server';
 import type { Redis } from 'ioredis';
 import type { MediaLimits } from '../../config/index.js';
 import { wordsFor } from '../../i18n/index.js';
 import type { Logger } from '../../log.js';
 import { resolveMediaBinaries } from '../../pipeline/media/binaries.js';
+import type { StudioAuth } from './auth.js';
 import { checkUpload, makeThumbnail, type CheckResult, type UploadCheckOptions } from './uploadCheck.js';
 import { idBelongsTo, isUploadId, uploadLabel, UploadFiles, type StudioUpload } from './uploadRecords.js';
 import { registerUploadApi, sendJsonError } from './uploadRoutes.js';
@@ -14,11 +16,8 @@ import { createTusServer, tusRefusal, uploadingRecord, type UploadUser } from '.
 export type { StudioUpload } from './uploadRecords.js';
 export type { StudioUploadView } from './uploadRoutes.js';
 
-/** The preHandlers of src/web/studio/auth.ts's StudioAuth that uploads use (they set `request.studio`). */
-export interface UploadAuth {
-  requireSession: preHandlerAsyncHookHandler;
-  requireCsrf: preHandlerAsyncHookHandler;
-}
+/** What uploads need of auth.ts's StudioAuth: its two preHandlers, which set `request.studio`. */
+export type UploadAuth = Pick<StudioAuth, 'requireSession' | 'requireCsrf'>;
 
 export interface StudioUploads {
   /** tus at /studio/uploads (POST, HEAD, PATCH, DELETE) and GET /studio/api/uploads/:id[/thumb|/media], DELETE /studio/api/uploads/:id, GET /studio/api/audios. */
@@ -62,7 +61,8 @@ export function createStudioUploads(deps: StudioUploadsDeps): StudioUploads {
   const maxUnfinished = deps.quota?.maxUnfinished ?? DEFAULT_MAX_UNFINISHED;
   const maxBytes = deps.quota?.maxBytes ?? 12 * deps.limits.maxFileBytes;
   const log = deps.log.child({ service: 'studio-uploads' });
-  const checking = new Set<Promise<unknown>>();
+  /** Checks in progress by upload id: one check per upload, however many requests ask for it. */
+  const checking = new Map<string, Promise<void>>();
 
   async function onCreate(user: UploadUser, id: string, upload: Upload): Promise<void> {
     const kind = upload.metadata?.kind;
@@ -81,16 +81,25 @@ export function createStudioUploads(deps: StudioUploadsDeps): StudioUploads {
     await files.write(uploadingRecord(id, user.ownerRef, kind, label, upload.size, now()));
   }
 
-  async function onFinish(id: string): Promise<void> {
-    const record = await files.read(id);
-    if (!record || record.status !== 'uploading') return;
-    const work = checkFinished(record);
-    checking.add(work);
-    try {
-      await work;
-    } finally {
-      checking.delete(work);
-    }
+  /** Checks a fully received upload once (tus's finish, or a later look at one whose check was cut short by a restart). */
+  function onFinish(id: string): Promise<void> {
+    const running = checking.get(id);
+    if (running) return running;
+    const work = (async () => {
+      const record = await files.read(id);
+      if (record?.status === 'uploading') await checkFinished(record);
+    })().finally(() => checking.delete(id));
+    checking.set(id, work);
+    return work;
+  }
+
+  /** An upload still 'uploading' whose bytes are all there was never checked (the server stopped in between): check it now. */
+  async function settled(record: StudioUpload): Promise<StudioUpload> {
+    if (record.status !== 'uploading' || checking.has(record.id)) return record;
+    const size = await stat(files.dataPath(record.id)).then((st) => st.size, () => -1);
+    if (size !== record.bytes) return record;
+    await onFinish(record.id);
+    return (await files.read(record.id)) ?? record;
   }
 
   async function checkFinished(record: StudioUpload): Promise<void> {
@@ -148,7 +157,7 @@ export function createStudioUploads(deps: StudioUploadsDeps): StudioUploads {
     async get(id, ownerRef) {
       if (!idBelongsTo(id, ownerRef)) return null;
       const record = await files.read(id);
-      return record && record.ownerRef === ownerRef ? record : null;
+      return record && record.ownerRef === ownerRef ? settled(record) : null;
     },
 
     async localPath(id, ownerRef) {
@@ -183,7 +192,7 @@ export function createStudioUploads(deps: StudioUploadsDeps): StudioUploads {
     },
 
     async close() {
-      await Promise.allSettled([...checking]);
+      await Promise.allSettled([...checking.values()]);
     },
   };
   return service;
@@ -191,6 +200,6 @@ export function createStudioUploads(deps: StudioUploadsDeps): StudioUploads {
 
 /** The signed-in user auth.ts put on the request (`request.studio`), or undefined. */
 function userOf(request: FastifyRequest): UploadUser | undefined {
-  const session = (request as FastifyRequest & { studio?: UploadUser }).studio;
+  const session = request.studio;
   return session ? { ownerRef: session.ownerRef, locale: session.locale } : undefined;
 }
