@@ -16,6 +16,8 @@ const body = document.body;
  */
 const prefix = location.pathname.replace(/studio\/?$/, '');
 const at = (path) => prefix + path.replace(/^\//, '');
+/** A URL the server gave us: its /studio/… paths are seen from this page like ours. */
+const serverUrl = (url) => (typeof url === 'string' && url.startsWith('/studio/') ? at(url) : url);
 
 /** A catalog string with its {name} placeholders filled in. */
 function t(key, params = {}) {
@@ -123,7 +125,7 @@ const state = {
 let nextKey = 1;
 
 function newItem(kind, name, bytes) {
-  return { key: `u${nextKey++}`, kind, id: '', name, bytes, status: 'uploading', percent: 0, seconds: null, isImage: false, hasThumb: false, refusal: null, tus: null, removed: false, el: null };
+  return { key: `u${nextKey++}`, kind, id: '', name, bytes, status: 'uploading', percent: 0, seconds: null, isImage: false, thumbUrl: null, mediaUrl: null, refusal: null, tus: null, removed: false, el: null };
 }
 
 const uploadPath = (id, tail = '') => `/studio/api/uploads/${encodeURIComponent(id)}${tail}`;
@@ -159,8 +161,10 @@ function applyRecord(item, record) {
   item.status = record.status === 'refused' ? 'refused' : record.status === 'ready' ? 'ready' : item.status;
   item.seconds = typeof record.seconds === 'number' ? record.seconds : null;
   item.isImage = record.isImage === true;
-  item.hasThumb = record.hasThumb !== false;
-  item.refusal = record.refusal ? record.refusal.text || record.refusal.message || t('genericError') : null;
+  item.thumbUrl = record.thumbUrl ? serverUrl(record.thumbUrl) : record.hasThumb ? uploadUrl(item.id, '/thumb') : null;
+  item.mediaUrl = record.mediaUrl ? serverUrl(record.mediaUrl) : uploadUrl(item.id, '/media');
+  const refusal = record.refusal || {};
+  item.refusal = item.status === 'refused' ? record.refusalText || refusal.text || refusal.message || t('genericError') : null;
 }
 
 /** After the last byte: the server checks the file; ask until it says ready or refused. */
@@ -200,7 +204,8 @@ function upload(item, file) {
     return;
   }
   const transfer = new tus.Upload(file, {
-    endpoint: at('/studio/uploads'),
+    // Absolute: tus-js-client resolves the server's Location (which may be relative) against it.
+    endpoint: new URL(at('/studio/uploads'), location.href).href,
     headers: { 'X-CSRF-Token': csrf },
     metadata: { filename: file.name, filetype: file.type || 'application/octet-stream', kind: item.kind },
     retryDelays: [0, 1000, 3000, 5000, 10000, 20000],
@@ -274,7 +279,7 @@ function renderItem(item) {
   el.dataset.status = item.status;
   el.setAttribute('aria-busy', item.status === 'uploading' || item.status === 'checking' ? 'true' : 'false');
   const oldPlayer = $('audio#audio-player', el);
-  const mediaSrc = item.kind === 'audio' && item.status === 'ready' && item.id ? uploadUrl(item.id, '/media') : null;
+  const mediaSrc = item.kind === 'audio' && item.status === 'ready' && item.id ? item.mediaUrl || uploadUrl(item.id, '/media') : null;
   const player =
     mediaSrc && oldPlayer && oldPlayer.getAttribute('src') === mediaSrc
       ? oldPlayer
@@ -283,8 +288,8 @@ function renderItem(item) {
         : null;
   const moving = item.status === 'uploading' || item.status === 'checking';
   const thumb =
-    item.kind === 'template' && item.status === 'ready' && item.hasThumb && item.id
-      ? h('img', { class: 'upload-thumb', src: uploadUrl(item.id, '/thumb'), alt: t('thumbAlt', { name: item.name }), loading: 'lazy' })
+    item.kind === 'template' && item.status === 'ready' && item.thumbUrl
+      ? h('img', { class: 'upload-thumb', src: item.thumbUrl, alt: t('thumbAlt', { name: item.name }) })
       : item.kind === 'template'
         ? h('div', { class: 'upload-thumb placeholder', 'aria-hidden': 'true' })
         : null;
@@ -510,7 +515,7 @@ async function act(button, method, url) {
 function batchActions(view) {
   const id = view.batchId;
   const actions = [];
-  if (view.zipUrl) actions.push(h('a', { class: 'zip-link button small', href: view.zipUrl, download: true, text: t('downloadZip') }));
+  if (view.zipUrl) actions.push(h('a', { class: 'zip-link button small', href: serverUrl(view.zipUrl), download: true, text: t('downloadZip') }));
   if (view.status === 'running') {
     actions.push(
       h('button', {
@@ -601,13 +606,16 @@ function clipNode(existing, clip) {
     el.hidden = !text;
   };
   set('.clip-title', `${clip.index + 1}. ${clip.template}`);
-  set('.clip-status', clip.statusText);
+  const failed = clip.status === 'failed' && clip.error;
+  // A failed clip's reason has its own line: a status line ending with it ("Failed: …") keeps the word only.
+  const status = failed && clip.statusText && clip.statusText.endsWith(clip.error) ? clip.statusText.slice(0, -clip.error.length).replace(/[\s:：]+$/u, '') : clip.statusText;
+  set('.clip-status', status || clip.statusText);
   set('.clip-eta', clip.etaText);
-  set('.clip-error', clip.status === 'failed' ? clip.error : null);
+  set('.clip-error', failed ? clip.error : null);
 
   const bar = $('.clip-bar', li);
   const progress = $('progress.clip-progress', bar);
-  if (typeof clip.percent === 'number') {
+  if (clip.status === 'active' && typeof clip.percent === 'number') {
     const value = Math.max(0, Math.min(100, Math.round(clip.percent)));
     if (progress) {
       if (Number(progress.value) !== value) progress.value = value;
@@ -617,10 +625,11 @@ function clipNode(existing, clip) {
   // The <video> stays as long as its source does, so an update does not interrupt playback.
   const media = $('.clip-media', li);
   const video = $('video.clip-video', media);
-  if (clip.fileUrl) {
-    if (!video || video.getAttribute('src') !== clip.fileUrl) {
+  const fileUrl = serverUrl(clip.fileUrl);
+  if (fileUrl) {
+    if (!video || video.getAttribute('src') !== fileUrl) {
       media.replaceChildren(
-        h('video', { class: 'clip-video', controls: true, preload: 'metadata', playsinline: true, src: clip.fileUrl, 'aria-label': t('videoPlayer', { name: clip.template }) }),
+        h('video', { class: 'clip-video', controls: true, preload: 'metadata', playsinline: true, src: fileUrl, 'aria-label': t('videoPlayer', { name: clip.template }) }),
       );
     }
   } else if (video) media.replaceChildren();
@@ -628,7 +637,7 @@ function clipNode(existing, clip) {
   const actions = [];
   if (clip.downloadUrl) {
     actions.push(
-      h('a', { class: 'clip-download button small', href: clip.downloadUrl, download: true, 'aria-label': t('downloadNamed', { name: clip.template }), text: t('download') }),
+      h('a', { class: 'clip-download button small', href: serverUrl(clip.downloadUrl), download: true, 'aria-label': t('downloadNamed', { name: clip.template }), text: t('download') }),
     );
   }
   if (clip.canCancel) {
