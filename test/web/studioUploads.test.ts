@@ -70,6 +70,8 @@ describe('studio uploads (tus)', () => {
     expect(created.status, created.body).toBe(201);
     const location = created.location!;
     expect(location).toMatch(/^\/studio\/uploads\/[0-9a-f]{40}$/);
+    expect(created.headers['x-content-type-options']).toBe('nosniff');
+    expect(created.headers['access-control-allow-origin']).toBeUndefined();
     // Relative to the endpoint, so a path prefix in front of the server (PUBLIC_URL below a folder) is kept.
     expect(created.headers.location).toBe(`uploads/${idOf(location)}`);
 
@@ -265,6 +267,10 @@ describe('studio uploads (tus)', () => {
     const listed = (await (await api(frank, '/studio/api/audios')).json()) as { audios: StudioUploadView[] };
     expect(listed.audios.map((a) => a.id)).toEqual(ids.slice(2).reverse());
 
+    // Files of no upload (a crash between tus's files and our record), left a day ago.
+    const stray = path.join(tmp.dir, 'studio', 'uploads', ids[0]!.slice(0, 16), `${ids[0]!.slice(0, 16)}${'0'.repeat(24)}`);
+    writeFileSync(stray, 'partial');
+    writeFileSync(`${stray}.json`, '{}');
     const abandoned = await tusCreate(frank, 5000, { filename: 'later.mp4', kind: 'template' });
     clock += 25 * 3_600_000;
     const fresh = await tusCreate(frank, 5000, { filename: 'now.mp4', kind: 'template' });
@@ -275,6 +281,8 @@ describe('studio uploads (tus)', () => {
     expect(await uploads.get(idOf(abandoned.location!), 'telegram:600')).toBeNull();
     expect((await tusHead(frank, abandoned.location!)).status).toBe(404);
     expect((await tusHead(frank, fresh.location!)).status).toBe(200);
+    expect(existsSync(stray)).toBe(false);
+    expect(existsSync(`${stray}.json`)).toBe(false);
 
     // tus DELETE (tus-js-client's abort with terminate) removes our record too.
     expect((await tusDelete(frank, fresh.location!)).status).toBe(204);

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { headCodePoints, wellFormed } from '../../format.js';
 
@@ -126,6 +126,32 @@ export class UploadFiles {
       if (record) records.push(record);
     }
     return records.sort((a, b) => b.createdAt - a.createdAt);
+  }
+
+  /**
+   * Files older than `cutoffMs` that belong to no record (a record that was never written, or temp files left by a
+   * crash): removed, with the user folders left empty. Returns how many files went.
+   */
+  async removeOrphans(cutoffMs: number): Promise<number> {
+    let removed = 0;
+    for (const dir of await readdir(this.root).catch(() => [] as string[])) {
+      if (!/^[0-9a-f]{16}$/.test(dir)) continue;
+      const folder = path.join(this.root, dir);
+      const names = await readdir(folder).catch(() => [] as string[]);
+      const recorded = new Set(names.filter((n) => n.endsWith('.record.json')).map((n) => n.slice(0, 40)));
+      for (const name of names) {
+        const id = /^([0-9a-f]{40})(\.|$)/.exec(name)?.[1];
+        if (!id || (recorded.has(id) && !name.endsWith('.tmp'))) continue;
+        const file = path.join(folder, name);
+        const st = await stat(file).catch(() => null);
+        if (!st?.isFile() || st.mtimeMs >= cutoffMs) continue;
+        await rm(file, { force: true });
+        removed++;
+      }
+      // Succeeds only when nothing is left in it.
+      await rmdir(folder).catch(() => undefined);
+    }
+    return removed;
   }
 
   /** Removes the bytes, tus's metadata, our record and the thumbnail (whichever exist). */

@@ -64,6 +64,8 @@ export function createTusServer(o: TusMountOptions): { server: Server; users: We
   const server = new Server({
     path: o.path,
     datastore: new StudioFileStore(o.files.root, o.onTerminate, o.files),
+    // Same-origin only: the page is ours, so no CORS headers for anyone else.
+    allowedOrigins: () => false,
     namingFunction: (req) => o.files.tusId(newUploadId(userOf(req).ownerRef)),
     // Relative to the endpoint ("uploads/<id>"), so neither a proxy's host name nor a path prefix in front of us
     // (PUBLIC_URL below a folder) matters: tus-js-client resolves it against the URL it posted to.

@@ -28,7 +28,10 @@ export interface StudioUploads {
   localPath(id: string, ownerRef: string): Promise<string | null>;
   /** Deletes the file and its record (templates once their batch has started: the queue copied them). */
   release(id: string): Promise<void>;
-  /** Removes unfinished uploads and templates older than `olderThanMs`, and every audio but each user's newest KEPT_AUDIOS; returns how many. */
+  /**
+   * Removes unfinished uploads and templates older than `olderThanMs`, every audio but each user's newest
+   * KEPT_AUDIOS, and files of no upload (older than `olderThanMs`); returns how many uploads went.
+   */
   sweep(olderThanMs: number): Promise<number>;
   /** Waits for checks in progress. */
   close(): Promise<void>;
@@ -143,6 +146,10 @@ export function createStudioUploads(deps: StudioUploadsDeps): StudioUploads {
           if (!user) return sendJsonError(reply, 401, 'en', 'no-session');
           if (ownedId !== null && !(await service.get(ownedId, user.ownerRef))) return sendJsonError(reply, 404, user.locale, 'upload-not-found');
           users.set(request.raw, user);
+          // tus writes the response itself (the server's onSend hook does not run): the same guards here.
+          reply.raw.setHeader('X-Content-Type-Options', 'nosniff');
+          reply.raw.setHeader('Referrer-Policy', 'no-referrer');
+          reply.raw.setHeader('Cache-Control', 'no-store');
           reply.hijack();
           await tus.handle(request.raw, reply.raw);
         };
@@ -187,7 +194,8 @@ export function createStudioUploads(deps: StudioUploadsDeps): StudioUploads {
         await files.remove(record.id);
         removed++;
       }
-      if (removed > 0) log.info({ removed }, 'swept studio uploads');
+      const orphans = await files.removeOrphans(cutoff);
+      if (removed + orphans > 0) log.info({ removed, orphans }, 'swept studio uploads');
       return removed;
     },
 
