@@ -421,7 +421,9 @@ export const en = {
     page: {
       title: 'Lip-sync studio',
       tagline: 'Put one audio track on many face videos or photos.',
-      signedInAs: 'Signed in as {user}',
+      signedInAs: 'Signed in with {platform} as {user}',
+      /** Where a user signed in from (Owner.platform). */
+      platforms: { telegram: 'Telegram', discord: 'Discord', cli: 'the command line' },
       languageLabel: 'Language',
       signOut: 'Sign out',
       noScript: 'The studio needs JavaScript. Turn it on for this page and reload.',

@@ -396,7 +396,8 @@ export const zhCN: Catalog = {
     page: {
       title: '口型同步工作室',
       tagline: '把一段音频配到多个人脸视频或照片上。',
-      signedInAs: '已登录：{user}',
+      signedInAs: '已通过 {platform} 登录：{user}',
+      platforms: { telegram: 'Telegram', discord: 'Discord', cli: '命令行' },
       languageLabel: '语言',
       signOut: '退出登录',
       noScript: '工作室需要浏览器运行脚本。请为本页面启用脚本后刷新。',

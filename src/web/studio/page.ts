@@ -95,7 +95,7 @@ export function renderStudioPage(input: StudioPageInput): string {
   const w = words.studio;
   const units = words.units;
   const lim = me.limits;
-  const user = `${me.owner.platform}:${me.owner.userId}`;
+  const platform = (w.page.platforms as Record<string, string | undefined>)[me.owner.platform] ?? me.owner.platform;
   const head = html`<meta name="csrf-token" content="${input.csrf}">
 <script src="${ASSETS_HREF}/tus.min.js" defer></script>
 <script type="module" src="${ASSETS_HREF}/studio.js"></script>`;
@@ -109,7 +109,7 @@ export function renderStudioPage(input: StudioPageInput): string {
 <p class="muted">${w.page.tagline}</p>
 </div>
 <div class="account">
-<p class="muted who">${fillHtml(w.page.signedInAs, { user })}</p>
+<p class="muted who">${fillHtml(w.page.signedInAs, { platform, user: me.owner.userId })}</p>
 ${languageSwitch(w, input.locale)}
 <form id="sign-out-form" method="post" action="studio/logout"><button id="sign-out" type="submit" class="secondary">${w.page.signOut}</button></form>
 </div>
