@@ -3,6 +3,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { pino } from 'pino';
+import * as tus from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MediaLimits } from '../../src/config/index.js';
 import { UploadFiles } from '../../src/web/studio/uploadRecords.js';
@@ -115,6 +116,40 @@ describe('studio uploads (tus)', () => {
 
     const audios = (await (await api(alice, '/studio/api/audios')).json()) as { audios: StudioUploadView[] };
     expect(audios.audios.map((a) => a.id)).toEqual([id]);
+  });
+
+  it('works with tus-js-client (the page’s client): chunked PATCHes, the relative Location, JSON refusals', async () => {
+    const t = as('telegram:150');
+    const audio = readFileSync(SPEECH);
+    const url = await new Promise<string>((resolve, reject) => {
+      const upload = new tus.Upload(audio, {
+        endpoint: `${origin}/studio/uploads`,
+        headers: t.headers,
+        chunkSize: 64 * 1024,
+        metadata: { filename: 'client.wav', filetype: 'audio/wav', kind: 'audio' },
+        onError: reject,
+        onSuccess: () => resolve(upload.url ?? ''),
+      });
+      upload.start();
+    });
+    const id = idOf(new URL(url).pathname);
+    expect(url).toBe(`${origin}/studio/uploads/${id}`);
+    expect(await view(t, id)).toMatchObject({ status: 'ready', label: 'client.wav', bytes: audio.length });
+
+    const refusal = await new Promise<tus.DetailedError>((resolve, reject) => {
+      const upload = new tus.Upload(Buffer.alloc(10), {
+        endpoint: `${origin}/studio/uploads`,
+        headers: t.headers,
+        uploadSize: limits.maxFileBytes + 1,
+        metadata: { filename: 'big.mov', kind: 'template' },
+        retryDelays: [],
+        onError: (err) => resolve(err as tus.DetailedError),
+        onSuccess: () => reject(new Error('accepted')),
+      });
+      upload.start();
+    });
+    expect(refusal.originalResponse?.getStatus()).toBe(413);
+    expect(JSON.parse(refusal.originalResponse?.getBody() ?? '{}')).toMatchObject({ code: 'file-too-large' });
   });
 
   it("another user's upload ids answer 404 everywhere; no session is 401, no CSRF token 403", async () => {
