@@ -472,7 +472,7 @@ export const en = {
       needTemplates: 'Add at least one face video or photo.',
       waitUploads: 'Wait until every file is uploaded and checked.',
       tooManyTemplates: 'One batch can have at most {max} templates: remove some.',
-      readyToStart: 'Ready: {count} templates will be rendered with this audio.',
+      readyToStart: 'Templates ready: {count}. Press Start rendering.',
       starting: 'Starting…',
       started: 'Started: follow it in the queue below.',
       running: 'Rendering',

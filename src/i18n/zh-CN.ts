@@ -446,7 +446,7 @@ export const zhCN: Catalog = {
       needTemplates: '请至少添加一个人脸视频或照片。',
       waitUploads: '请等待所有文件上传并检查完毕。',
       tooManyTemplates: '一个批次最多 {max} 个模板：请移除一些。',
-      readyToStart: '准备就绪：将用这段音频渲染 {count} 个模板。',
+      readyToStart: '已就绪的模板：{count} 个。点击“开始渲染”即可。',
       starting: '正在开始…',
       started: '已开始：可在下方队列中查看进度。',
       running: '渲染中',
