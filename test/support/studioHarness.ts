@@ -1,6 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
+import type { Page } from 'playwright-core';
 import { pino } from 'pino';
 import { writeTestModel } from '../../scripts/make-test-model.js';
 import { createTelegramService } from '../../src/bots/telegram/service.js';
@@ -41,6 +42,23 @@ export interface SseStream {
   /** Raw text received so far (pings included). */
   readonly raw: string;
   close(): void;
+}
+
+/**
+ * Waits until `expression` (JavaScript, evaluated in the page) is truthy and returns its value. The studio's CSP
+ * forbids eval, which page.waitForFunction needs for a string predicate; page.evaluate goes through the debugger.
+ */
+export async function waitInPage<T>(page: Page, what: string, expression: string, timeoutMs = WAIT_MS): Promise<T> {
+  let last: unknown;
+  return waitUntil(
+    what,
+    async () => {
+      last = await page.evaluate(expression);
+      return last as T;
+    },
+    timeoutMs,
+    () => `last value: ${JSON.stringify(last)}`,
+  );
 }
 
 const LINK_PATTERN = /https?:\/\/[^\s"'<>\\]+\/studio\/login\?t=[A-Za-z0-9_.-]+/;

@@ -1,7 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ARTIFACTS_DIR, StudioHarness } from '../support/studioHarness.js';
+import { ARTIFACTS_DIR, StudioHarness, waitInPage } from '../support/studioHarness.js';
 import type { FakeUser } from '../support/fakeTelegram.js';
 import { WAIT_MS } from '../support/wait.js';
 import { readZip } from './zipReader.js';
@@ -70,7 +70,7 @@ describe('studio in Chromium', () => {
 
     // 2 Templates: three at once.
     await page.setInputFiles('#template-input', templates);
-    await page.waitForFunction(`document.querySelectorAll('#template-list .upload-card[data-kind="template"][data-status="ready"]').length === 3`, null, { timeout: WAIT_MS });
+    await waitInPage(page, 'three templates ready', `document.querySelectorAll('#template-list .upload-card[data-kind="template"][data-status="ready"]').length === 3`, WAIT_MS);
     await page.waitForSelector('#template-list .upload-card img.upload-thumb', { state: 'attached' });
 
     // 3 Start.
@@ -86,7 +86,7 @@ describe('studio in Chromium', () => {
     // Live: the page follows the render to the end without reloading.
     const inHistory = `#history-list .batch[data-batch-id="${batchId}"]`;
     await page.waitForSelector(`${inHistory}[data-status="finished"]`, { timeout: 200_000 });
-    await page.waitForFunction(`document.querySelectorAll('${inHistory} .clip[data-status="done"]').length === 3`, null, { timeout: WAIT_MS });
+    await waitInPage(page, 'all three clips done in history', `document.querySelectorAll('${inHistory} .clip[data-status="done"]').length === 3`, WAIT_MS);
     const done = await h.q.waitBatchDone(batchId);
     expect(done.summary).toEqual({ total: 3, done: 3, failed: 0, cancelled: 0 });
     const live = (await page.evaluate('({ loadedAt: window.__loadedAt, states: window.__clipStates, progress: window.__progressValues })')) as {
@@ -104,7 +104,7 @@ describe('studio in Chromium', () => {
 
     // Inline players load and know their length.
     const videos = `${inHistory} video.clip-video`;
-    await page.waitForFunction(`(() => { const v = [...document.querySelectorAll('${videos}')]; return v.length === 3 && v.every((x) => x.readyState >= 2 && x.duration > 0); })()`, null, { timeout: WAIT_MS });
+    await waitInPage(page, 'three inline players loaded', `(() => { const v = [...document.querySelectorAll('${videos}')]; return v.length === 3 && v.every((x) => x.readyState >= 2 && x.duration > 0); })()`, WAIT_MS);
     const states = (await page.evaluate(`[...document.querySelectorAll('${videos}')].map((v) => ({ w: v.videoWidth, d: v.duration, error: v.error ? v.error.code : null }))`)) as { w: number; d: number; error: number | null }[];
     for (const st of states) {
       expect(st.w).toBeGreaterThan(0);
@@ -112,6 +112,8 @@ describe('studio in Chromium', () => {
       expect(st.error).toBeNull();
     }
 
+    // Each player shows a frame from the middle of its clip for the screenshot (seeking must work: Range).
+    await page.evaluate(`Promise.all([...document.querySelectorAll('${videos}')].map((v) => new Promise((resolve) => { v.addEventListener('seeked', resolve, { once: true }); v.currentTime = v.duration / 2; })))`);
     await mkdir(ARTIFACTS_DIR, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'studio-en-batch.png'), fullPage: true });
 

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Owner } from '../../src/queue/index.js';
-import { StudioHarness } from '../support/studioHarness.js';
+import { StudioHarness, waitInPage } from '../support/studioHarness.js';
 import { SPEECH } from '../support/media.js';
 import { WAIT_MS, waitUntil } from '../support/wait.js';
 
@@ -55,10 +55,10 @@ describe('studio history in Chromium', () => {
 
     // Page 2 and page 3 (the 5 oldest); the last page has no "next".
     await page.click('#history-pager button.pager-next');
-    await page.waitForFunction(`document.querySelector('#history-pager').getAttribute('data-page') === '2' && ${idsIn('#history-list')}[0] === '${newestFirst[20]}'`, null, { timeout: WAIT_MS });
+    await waitInPage(page, 'history page 2', `document.querySelector('#history-pager').getAttribute('data-page') === '2' && ${idsIn('#history-list')}[0] === '${newestFirst[20]}'`, WAIT_MS);
     expect(await page.evaluate(idsIn('#history-list'))).toEqual(newestFirst.slice(20, 40));
     await page.click('#history-pager button.pager-next');
-    await page.waitForFunction(`document.querySelector('#history-pager').getAttribute('data-page') === '3' && ${idsIn('#history-list')}[0] === '${newestFirst[40]}'`, null, { timeout: WAIT_MS });
+    await waitInPage(page, 'history page 3', `document.querySelector('#history-pager').getAttribute('data-page') === '3' && ${idsIn('#history-list')}[0] === '${newestFirst[40]}'`, WAIT_MS);
     expect(await page.evaluate(idsIn('#history-list'))).toEqual(newestFirst.slice(40));
     expect(newestFirst.slice(40)).toHaveLength(5);
     await expect(page.locator('#history-pager button.pager-next').isDisabled()).resolves.toBe(true);
@@ -66,12 +66,12 @@ describe('studio history in Chromium', () => {
     // Back to page 1; delete the rendered batch there (two steps: delete, then confirm).
     await page.click('#history-pager button.pager-prev');
     await page.click('#history-pager button.pager-prev');
-    await page.waitForFunction(`document.querySelector('#history-pager').getAttribute('data-page') === '1' && ${idsIn('#history-list')}[0] === '${rendered}'`, null, { timeout: WAIT_MS });
+    await waitInPage(page, 'history page 1 again', `document.querySelector('#history-pager').getAttribute('data-page') === '1' && ${idsIn('#history-list')}[0] === '${rendered}'`, WAIT_MS);
     const card = `#history-list .batch[data-batch-id="${rendered}"]`;
     await page.waitForSelector(`${card}[data-status="finished"] .clip[data-status="done"]`);
     await page.click(`${card} button.delete-batch`);
     await page.click(`${card} button.confirm-delete`);
-    await page.waitForFunction(`document.querySelectorAll('.batch[data-batch-id="${rendered}"]').length === 0`, null, { timeout: WAIT_MS });
+    await waitInPage(page, 'the deleted batch gone from the page', `document.querySelectorAll('.batch[data-batch-id="${rendered}"]').length === 0`, WAIT_MS);
 
     await waitUntil('the deleted batch\'s output file to be gone', () => !existsSync(outputs[0]!.file));
     expect(await h.q.queue.getBatch(rendered)).toBeNull();

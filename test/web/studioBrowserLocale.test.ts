@@ -5,13 +5,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { en } from '../../src/i18n/en.js';
 import { zhCN } from '../../src/i18n/zh-CN.js';
 import type { Owner } from '../../src/queue/index.js';
-import { ARTIFACTS_DIR, StudioHarness } from '../support/studioHarness.js';
-import { SPEECH } from '../support/media.js';
+import { ARTIFACTS_DIR, StudioHarness, waitInPage } from '../support/studioHarness.js';
+import { ffmpeg, SPEECH } from '../support/media.js';
 import { WAIT_MS } from '../support/wait.js';
 
 const dave: Owner = { platform: 'telegram', userId: '6001' };
 const LONG_AUDIO = 'a-very-long-audio-file-name-recorded-on-my-phone-yesterday-evening-take-3.wav';
-const LONG_TEMPLATE = 'portrait_of_an_astronaut_with_a_really_long_name_that_does_not_wrap_by_itself.mp4';
+const LONG_TEMPLATE = 'portrait_of_an_astronaut_with_a_long_name_that_does_not_wrap_by_itself.mp4';
 
 /**
  * Every English sentence of the studio's catalog sections whose Chinese differs, as a whole-text pattern
@@ -52,7 +52,7 @@ const VISIBLE_TEXT = `(() => {
 
 /** Latin words outside file names, format names and the names of things (the language button reads "English"). */
 function englishWords(texts: string[], fileNames: string[]): string[] {
-  const allowed = /^(ZIP|MP4|MP3|WAV|M4A|OGG|FLAC|MOV|WebM|JPG|JPEG|PNG|KB|MB|GB|s|min|h|English|Telegram|Discord|lipsync|studio|lipsync-studio|studio-link)$/;
+  const allowed = /^(ZIP|MP4|MP3|WAV|M4A|OGG|FLAC|MOV|WebM|JPG|JPEG|PNG|KB|MB|GB|s|min|h|UTC|English|Telegram|telegram|Discord|lipsync|studio|lipsync-studio|studio-link)$/;
   return texts.flatMap((t) => {
     let rest = t;
     for (const f of fileNames) rest = rest.split(f).join(' ');
@@ -63,7 +63,7 @@ function englishWords(texts: string[], fileNames: string[]): string[] {
 
 async function noHorizontalScroll(page: Page, file: string): Promise<void> {
   await page.setViewportSize({ width: 390, height: 844 });
-  await page.waitForFunction('document.scrollingElement.clientWidth === 390');
+  await waitInPage(page, 'the 390 px layout', 'document.scrollingElement.clientWidth === 390');
   const width = (await page.evaluate('document.scrollingElement.scrollWidth')) as number;
   await page.screenshot({ path: path.join(ARTIFACTS_DIR, file), fullPage: true });
   expect(width, `the page is ${width}px wide at 390px (see test-artifacts/${file})`).toBeLessThanOrEqual(390);
@@ -84,20 +84,27 @@ describe('studio page: Chinese, screenshots, phone width', () => {
   it('switches to zh-CN with no English left; no horizontal scroll at 390 px in either language', { timeout: 240_000 }, async () => {
     h = await StudioHarness.create('studio-locale');
     await mkdir(ARTIFACTS_DIR, { recursive: true });
-    // A cancelled batch (before any worker runs), then a finished one with a done and a failed clip.
+    // A cancelled batch (before any worker runs), then one rendered for real: a done clip and one refused for
+    // having no face (the pipeline's own failure, worded from its code and params).
     const other = await h.q.template('stopped.mp4');
     const { batchId: stopped } = await h.q.queue.submitBatch({ owner: dave, audio: { path: SPEECH, label: 'speech.wav' }, audioSeconds: 2, videos: [{ path: other, label: 'stopped.mp4' }] });
     await h.q.queue.cancel(stopped, dave);
-    await h.q.startWorker(200);
-    const good = await h.q.template(LONG_TEMPLATE);
-    const bad = await h.q.template('noface.mp4', 'BAD-INPUT noface');
-    const { batchId: finished } = await h.q.queue.submitBatch({ owner: dave, audio: { path: SPEECH, label: LONG_AUDIO }, audioSeconds: 2, videos: [{ path: good, label: LONG_TEMPLATE }, { path: bad, label: 'noface.mp4' }], replyTo: { platform: 'studio' } });
-    await h.q.waitBatchDone(finished);
-
     const media = await h.media();
     const longAudio = path.join(path.dirname(media.audio), LONG_AUDIO);
     await copyFile(media.audio, longAudio);
     const longTemplate = media.template(1, LONG_TEMPLATE);
+    const noFace = path.join(path.dirname(media.audio), 'noface.mp4');
+    ffmpeg(['-f', 'lavfi', '-i', 'color=c=gray:s=160x160:r=10:d=1', '-pix_fmt', 'yuv420p', noFace]);
+    await h.startModelWorker();
+    const { batchId: finished } = await h.q.queue.submitBatch({
+      owner: dave,
+      audio: { path: longAudio, label: LONG_AUDIO },
+      videos: [{ path: longTemplate, label: LONG_TEMPLATE }, { path: noFace, label: 'noface.mp4' }],
+      replyTo: { platform: 'studio' },
+    });
+    await h.q.waitBatchDone(finished);
+    const failures = h.q.of('clipFailed', finished);
+    expect(failures.map((f) => f.reason.code)).toEqual(['no-face']);
 
     const browser = await h.openBrowser();
     const page = await browser.context.newPage();
