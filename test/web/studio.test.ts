@@ -43,6 +43,15 @@ describe('studio sign-in and sessions', () => {
     expect(csp).toMatch(/media-src 'self' blob:/);
   });
 
+  it('a link clicked on another site signs in through a page of ours (a Strict cookie is not sent on that redirect)', async () => {
+    const res = await world.app.inject({ method: 'GET', url: world.loginPath(alice), headers: { 'sec-fetch-site': 'cross-site' } });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers.refresh).toBe('0;url=/studio');
+    expect(res.body).toContain('<a href="/studio">');
+    const cookie = cookieOf(res);
+    expect((await world.app.inject({ method: 'GET', url: '/studio/api/me', headers: { cookie } })).statusCode).toBe(200);
+  });
+
   it('a link works once: the second use gets the 410 page saying how to get a new one', async () => {
     const url = world.loginPath(alice);
     expect((await world.app.inject({ method: 'GET', url })).statusCode).toBe(303);

@@ -67,6 +67,12 @@ function signInProblemPage(locale: Locale, kind: 'invalid' | 'expired'): string 
   return page(title, html`<h1>${title}</h1><p>${text}</p><p>${howToSignIn(w)}</p>`, catalogFor(locale).web.lang);
 }
 
+/** The sign-in's last step after a cross-site click: on to the studio at once, with a link for browsers that wait. */
+function continuePage(locale: Locale, studioPath: string): string {
+  const title = catalogFor(locale).studio.page.title;
+  return page(title, html`<h1><a href="${studioPath}">${title}</a></h1>`, catalogFor(locale).web.lang);
+}
+
 /**
  * Mounts the studio on the web server: sign-in (/studio/login), the page (/studio), sign-out, the assets, the JSON
  * API with live events, and the uploads' routes — all in one scope with the studio's CSP. Every /studio/api route
@@ -111,6 +117,12 @@ export async function registerStudio(app: FastifyInstance, deps: StudioDeps): Pr
         const session = await sessions.create(claims.owner, locale);
         request.log.info({ platform: session.owner.platform }, 'studio sign-in');
         auth.setCookie(reply, session);
+        // A link clicked on another site (Telegram Web, Discord in a browser): browsers do not send a SameSite=Strict
+        // cookie on a redirect that a cross-site navigation started, so the page would say "not signed in". A page of
+        // ours moving on (Refresh, no script) is a same-site navigation and carries the cookie.
+        if (request.headers['sec-fetch-site'] === 'cross-site') {
+          return htmlPage(reply.header('Refresh', `0;url=${studioPath}`), 200, locale, continuePage(locale, studioPath));
+        }
         return reply.code(303).header('Cache-Control', 'no-store').header('Location', studioPath).send();
       },
     );
