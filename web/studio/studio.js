@@ -209,6 +209,9 @@ function upload(item, file) {
     headers: { 'X-CSRF-Token': csrf },
     metadata: { filename: file.name, filetype: file.type || 'application/octet-stream', kind: item.kind },
     retryDelays: [0, 1000, 3000, 5000, 10000, 20000],
+    // Several requests for big files: proxies in front of the server often cap one request's body (100 MB is common).
+    chunkSize: 50 * 1024 * 1024,
+    // Remembered in localStorage until done: adding the same file again after a reload resumes where it stopped.
     removeFingerprintOnSuccess: true,
     onUploadUrlAvailable() {
       item.id = idFromTusUrl(transfer.url);
@@ -243,7 +246,17 @@ function upload(item, file) {
     },
   });
   item.tus = transfer;
-  transfer.start();
+  transfer
+    .findPreviousUploads()
+    .then((previous) => {
+      // An unfinished upload of this very file (name, type, size, date) from an earlier visit: go on with it. A
+      // server that no longer knows it answers 404, and tus-js-client starts afresh.
+      if (previous.length > 0) transfer.resumeFromPreviousUpload(previous[0]);
+    })
+    .catch(() => undefined)
+    .finally(() => {
+      if (!item.removed) transfer.start();
+    });
 }
 
 function stateText(item) {
