@@ -1,17 +1,22 @@
+import { spawnSync } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Owner } from '../../src/queue/index.js';
+import { TEST_SECRET } from '../support/batchFixture.js';
 import { StudioHarness, type StudioHttpUser } from '../support/studioHarness.js';
 import { SPEECH } from '../support/media.js';
 import { waitUntil } from '../support/wait.js';
 
 const alice: Owner = { platform: 'telegram', userId: '4001' };
 const mallory: Owner = { platform: 'telegram', userId: '4002' };
+const CLI = path.resolve(import.meta.dirname, '../../bin/lipsync.js');
 
 /**
  * Issue 12: one studio user can never reach another's batches (404, as if missing), and sign-in links are one-use
  * and expire. Real queue, real worker (test renderer), the real web service over HTTP with each user's cookie.
  */
-describe('studio: other users and old links', () => {
+describe('studio: sign-in links and what each user can reach', () => {
   let h: StudioHarness | undefined;
   afterEach(async () => {
     await h?.close();
@@ -124,5 +129,33 @@ describe('studio: other users and old links', () => {
     expect(res?.status()).toBe(410);
     const studio = await page.goto(`${h.baseUrl}/studio`);
     expect(studio?.status()).toBe(401);
+  });
+
+  it('`lipsync studio-link` signs the operator in, with the history of `lipsync submit` (platform cli)', async () => {
+    h = await StudioHarness.create('studio-cli');
+    const operator: Owner = { platform: 'cli', userId: os.userInfo().username };
+    const t = await h.q.template('op.mp4');
+    const { batchId } = await h.q.queue.submitBatch({ owner: operator, audio: { path: SPEECH, label: 'speech.wav' }, audioSeconds: 2, videos: [{ path: t, label: 'op.mp4' }] });
+    await h.q.queue.cancel(batchId, operator);
+
+    const run = spawnSync(process.execPath, [CLI, 'studio-link', '--json', '--ttl', '10m'], {
+      env: { ...process.env, ...h.q.env, LINK_SECRET: TEST_SECRET, PUBLIC_URL: h.baseUrl, LOG_FORMAT: 'json' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(run.status, run.stderr).toBe(0);
+    const printed = JSON.parse(run.stdout) as { url: string; expiresAt: number; owner: Owner };
+    expect(printed.owner).toEqual(operator);
+    expect(printed.expiresAt - Date.now() / 1000).toBeGreaterThan(500);
+    const login = await h.openSignIn(printed.url);
+    expect(login.status).toBe(303);
+    const op: StudioHttpUser = { owner: operator, cookie: login.cookie!, csrf: '' };
+    const me = (await h.api(op, 'GET', '/studio/api/me')).json as { owner: Owner };
+    expect(me.owner).toMatchObject(operator);
+    const history = (await h.api(op, 'GET', '/studio/api/batches?page=1')).json as { total: number; batches: { batchId: string }[] };
+    expect(history.total).toBe(1);
+    expect(history.batches.map((b) => b.batchId)).toEqual([batchId]);
+    // The same link a second time: refused.
+    expect((await h.openSignIn(printed.url)).status).toBe(410);
   });
 });
