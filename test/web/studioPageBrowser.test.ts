@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { zhCN } from '../../src/i18n/zh-CN.js';
 import type { Owner } from '../../src/queue/index.js';
 import { SPEECH } from '../support/media.js';
-import { StudioHarness } from '../support/studioHarness.js';
+import { StudioHarness, waitInPage } from '../support/studioHarness.js';
 import { WAIT_MS } from '../support/wait.js';
 
 /**
@@ -47,12 +47,14 @@ describe('studio page script in Chromium', () => {
 
     await page.waitForSelector(`${inHistory}[data-status="finished"] .clip[data-status="failed"] .retry-clip`, { timeout: WAIT_MS });
     const logLines = `${inHistory} details.batch-log li`;
-    await page.waitForFunction((sel) => document.querySelectorAll(sel).length === 6, logLines, { timeout: WAIT_MS }); // 2 × queued, started; done; failed
+    // (Strings: they run in the page, and the project compiles without the DOM library.)
+    const logCount = (n: number) => `document.querySelectorAll(${JSON.stringify(logLines)}).length === ${n}`;
+    await waitInPage(page, 'the first log', logCount(6)); // 2 × queued, started; done; failed
     await page.focus(`${inHistory} .retry-clip`);
     await page.keyboard.press('Enter');
     // Queued again, then failed again (its input is still bad): the log on the page grows by retried, started, failed.
     // (How long it is seen running depends on the machine: what must show is where it ends.)
-    await page.waitForFunction((sel) => document.querySelectorAll(sel).length === 9, logLines, { timeout: WAIT_MS });
+    await waitInPage(page, 'the log of the retry', logCount(9));
     await page.waitForSelector(`${inHistory}[data-status="finished"] .clip[data-status="failed"] .retry-clip`, { timeout: WAIT_MS });
     await expect(page.locator(`#queue-list .batch[data-batch-id="${batchId}"]`).count()).resolves.toBe(0);
     const retried = await h.q.queue.batchLog(batchId);
@@ -90,11 +92,11 @@ describe('studio page script in Chromium', () => {
     await expect(page.isDisabled('#start-button')).resolves.toBe(true);
 
     // Dropped on the drop zone: a card of its own; removing it returns the focus to the picker.
-    const dropped = await page.evaluateHandle(() => {
+    const dropped = await page.evaluateHandle(`(() => {
       const data = new DataTransfer();
       data.items.add(new File([new Uint8Array(64)], 'dropped.mp4', { type: 'video/mp4' }));
       return data;
-    });
+    })()`);
     await page.dispatchEvent('#drop-zone', 'dragenter', { dataTransfer: dropped });
     await expect(page.textContent('#drop-zone .drop-hint')).resolves.toBe(zhCN.studio.client.dropActive);
     await page.dispatchEvent('#drop-zone', 'drop', { dataTransfer: dropped });
@@ -122,10 +124,7 @@ describe('studio page script in Chromium', () => {
     await page.setInputFiles('#template-input', big);
     await page.waitForSelector('#template-list .upload-card[data-upload-id]:not([data-upload-id=""])', { timeout: WAIT_MS });
     const id = await page.getAttribute('#template-list .upload-card', 'data-upload-id');
-    await page.waitForFunction(() => Number(document.querySelector('#template-list progress.upload-progress')?.getAttribute('value') ?? 0) >= 55, null, {
-      timeout: WAIT_MS,
-      polling: 50,
-    });
+    await waitInPage(page, 'half the upload', `Number(document.querySelector('#template-list progress.upload-progress')?.getAttribute('value') ?? 0) >= 55`);
     await page.reload();
     await page.waitForSelector('body[data-ready="true"]', { timeout: WAIT_MS });
     await page.setInputFiles('#template-input', big);
