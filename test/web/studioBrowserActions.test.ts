@@ -24,7 +24,8 @@ describe('studio actions in Chromium', () => {
 
   it('cancels a running batch and retries a failed clip from the page, with the log showing both', { timeout: 240_000 }, async () => {
     h = await StudioHarness.create('studio-actions');
-    await h.q.startWorker(4000);
+    // Slow renders (10 s): the batch to cancel is still running however slow the page is.
+    await h.q.startWorker(10_000);
     const bad = await h.q.template('noface.mp4', 'BAD-INPUT noface');
     const { batchId: failing } = await h.q.queue.submitBatch({ owner: erin, audio: { path: SPEECH, label: 'speech.wav' }, audioSeconds: 2, videos: [{ path: bad, label: 'noface.mp4' }] });
     await h.q.waitBatchDone(failing);
