@@ -112,8 +112,9 @@ describe('studio in Chromium', () => {
       expect(st.error).toBeNull();
     }
 
-    // Each player shows a frame from the middle of its clip for the screenshot (seeking must work: Range).
-    await page.evaluate(`Promise.all([...document.querySelectorAll('${videos}')].map((v) => new Promise((resolve) => { v.addEventListener('seeked', resolve, { once: true }); v.currentTime = v.duration / 2; })))`);
+    // Each player shows a frame from the middle of its clip for the screenshot: seeking works (HTTP Range).
+    const seeked = await page.evaluate(`Promise.all([...document.querySelectorAll('${videos}')].map((v) => new Promise((resolve) => { v.addEventListener('seeked', () => resolve(true), { once: true }); v.currentTime = v.duration / 2; setTimeout(() => resolve(false), 20000); })))`);
+    expect(seeked).toEqual([true, true, true]);
     await mkdir(ARTIFACTS_DIR, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'studio-en-batch.png'), fullPage: true });
 
