@@ -1,7 +1,9 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { en } from '../../src/i18n/en.js';
 import type { Owner } from '../../src/queue/index.js';
-import { StudioHarness, waitInPage } from '../support/studioHarness.js';
+import { ARTIFACTS_DIR, StudioHarness, waitInPage } from '../support/studioHarness.js';
 import { SPEECH } from '../support/media.js';
 import { WAIT_MS } from '../support/wait.js';
 
@@ -24,6 +26,7 @@ describe('studio actions in Chromium', () => {
 
   it('cancels a running batch and retries a failed clip from the page, with the log showing both', { timeout: 240_000 }, async () => {
     h = await StudioHarness.create('studio-actions');
+    await mkdir(ARTIFACTS_DIR, { recursive: true });
     // Slow renders (10 s): the batch to cancel is still running however slow the page is.
     await h.q.startWorker(10_000);
     const bad = await h.q.template('noface.mp4', 'BAD-INPUT noface');
@@ -41,6 +44,15 @@ describe('studio actions in Chromium', () => {
     const { batchId: running } = await h.q.queue.submitBatch({ owner: erin, audio: { path: SPEECH, label: 'speech.wav' }, audioSeconds: 2, videos: slow.map((p, i) => ({ path: p, label: `slow${i + 1}.mp4` })) });
     const queued = `#queue-list .batch[data-batch-id="${running}"]`;
     await page.waitForSelector(`${queued}[data-status="running"] button.cancel-batch`, { timeout: WAIT_MS });
+    // A running batch (progress, ETA, place in line) fits a phone's width too.
+    // The rendering clip shows its progress as the worker reports it (live, no reload).
+    const bar = await page.waitForSelector(`${queued} .clip[data-status="active"] progress.clip-progress[value]`, { timeout: WAIT_MS });
+    const first = Number(await bar.getAttribute('value'));
+    await waitInPage(page, 'the progress bar moving', `Number(document.querySelector('${queued} .clip[data-status="active"] progress.clip-progress').value) > ${first}`);
+    await page.setViewportSize({ width: 390, height: 844 });
+    await waitInPage(page, 'the 390 px layout', 'document.scrollingElement.clientWidth === 390');
+    await expect(page.evaluate('document.scrollingElement.scrollWidth')).resolves.toBeLessThanOrEqual(390);
+    await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'studio-running-phone.png'), fullPage: true });
     await page.click(`${queued} button.cancel-batch`);
     await waitInPage(page, 'both clips cancelled in history', `${clipStatuses('#history-list', running)} === 'cancelled,cancelled'`);
     await page.waitForSelector(`#history-list .batch[data-batch-id="${running}"][data-status="finished"]`);
