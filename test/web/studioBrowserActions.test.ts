@@ -44,11 +44,11 @@ describe('studio actions in Chromium', () => {
     const { batchId: running } = await h.q.queue.submitBatch({ owner: erin, audio: { path: SPEECH, label: 'speech.wav' }, audioSeconds: 2, videos: slow.map((p, i) => ({ path: p, label: `slow${i + 1}.mp4` })) });
     const queued = `#queue-list .batch[data-batch-id="${running}"]`;
     await page.waitForSelector(`${queued}[data-status="running"] button.cancel-batch`, { timeout: WAIT_MS });
-    // A running batch (progress, ETA, place in line) fits a phone's width too.
     // The rendering clip shows its progress as the worker reports it (live, no reload).
     const bar = await page.waitForSelector(`${queued} .clip[data-status="active"] progress.clip-progress[value]`, { timeout: WAIT_MS });
     const first = Number(await bar.getAttribute('value'));
-    await waitInPage(page, 'the progress bar moving', `Number(document.querySelector('${queued} .clip[data-status="active"] progress.clip-progress').value) > ${first}`);
+    await waitInPage(page, 'the progress bar moving', `Number(document.querySelector('${queued} .clip[data-status="active"] progress.clip-progress')?.value) > ${first}`);
+    // A running batch (progress, ETA, place in line) fits a phone's width too.
     await page.setViewportSize({ width: 390, height: 844 });
     await waitInPage(page, 'the 390 px layout', 'document.scrollingElement.clientWidth === 390');
     await expect(page.evaluate('document.scrollingElement.scrollWidth')).resolves.toBeLessThanOrEqual(390);
