@@ -514,6 +514,9 @@ export const en = {
       signedOutTitle: 'Not signed in',
       signedOutText: 'You are not signed in to the studio, or your session has ended.',
       howTo: 'Get a new personal link: send {telegram} to the Telegram bot, use {discord} on Discord, or run {cli} on the server.',
+      continueTitle: 'Open the lip-sync studio',
+      continueText: 'This is your personal sign-in link. It works once: press the button to sign in.',
+      continueButton: 'Sign in to the studio',
     },
     errors: {
       noSession: 'You are not signed in, or your session has ended. Get a new link from the bot to sign in again.',

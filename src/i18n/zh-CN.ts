@@ -484,6 +484,9 @@ export const zhCN: Catalog = {
       signedOutTitle: '尚未登录',
       signedOutText: '你尚未登录工作室，或登录已失效。',
       howTo: '获取新的个人链接：向 Telegram 机器人发送 {telegram}，在 Discord 上使用 {discord}，或在服务器上运行 {cli}。',
+      continueTitle: '打开对口型工作室',
+      continueText: '这是你的个人登录链接，只能使用一次：点击按钮登录。',
+      continueButton: '登录工作室',
     },
     errors: {
       noSession: '你尚未登录，或登录已失效。请向机器人获取新链接后重新登录。',

@@ -114,16 +114,24 @@ export class StudioHarness {
     );
   }
 
-  /** Follows a sign-in link without a browser: status, the session cookie it set, and the redirect. */
+  /**
+   * Follows a sign-in link without a browser, sending the Fetch Metadata a browser sends when it opens a link as a page
+   * (without them the server answers with its confirmation page and uses nothing): status, the cookie it set, the redirect.
+   */
   async openSignIn(url: string): Promise<{ status: number; cookie: string | null; location: string | null; contentType: string | null; body: string }> {
-    const res = await fetch(url, { redirect: 'manual' });
-    const setCookie = res.headers.getSetCookie().find((c) => c.startsWith('lipsync_studio='));
+    // node:http, not fetch: undici's fetch always sends Sec-Fetch-Mode: cors, whatever the caller sets.
+    const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      http.get(url, { headers: { 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' } }, resolve).on('error', reject);
+    });
+    const chunks: Buffer[] = [];
+    for await (const chunk of res) chunks.push(chunk as Buffer);
+    const setCookie = (res.headers['set-cookie'] ?? []).find((c) => c.startsWith('lipsync_studio='));
     return {
-      status: res.status,
+      status: res.statusCode ?? 0,
       cookie: setCookie ? setCookie.split(';')[0]! : null,
-      location: res.headers.get('location'),
-      contentType: res.headers.get('content-type'),
-      body: await res.text(),
+      location: res.headers.location ?? null,
+      contentType: res.headers['content-type'] ?? null,
+      body: Buffer.concat(chunks).toString('utf8'),
     };
   }
 

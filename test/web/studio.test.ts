@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { en, zhCN } from '../../src/i18n/index.js';
 import { sessionCookie } from '../../src/web/studio/auth.js';
-import { cookieOf, StudioWorld } from './studioSupport.js';
+import { BROWSER_NAVIGATION, cookieOf, StudioWorld } from './studioSupport.js';
 
 /** Sign-in, sessions, CSRF, sign-out and the session's language, on the real web service and Redis. */
 describe('studio sign-in and sessions', () => {
@@ -16,7 +16,7 @@ describe('studio sign-in and sessions', () => {
   const alice = { platform: 'telegram', userId: '1001', chatId: '-5' };
 
   it('a sign-in link sets an HttpOnly, SameSite=Strict cookie on /studio and redirects to the page', async () => {
-    const res = await world.app.inject({ method: 'GET', url: world.loginPath(alice, { locale: 'en' }) });
+    const res = await world.app.inject({ method: 'GET', url: world.loginPath(alice, { locale: 'en' }), headers: BROWSER_NAVIGATION });
     expect(res.statusCode).toBe(303);
     expect(res.headers.location).toBe('/studio');
     const setCookie = String(res.headers['set-cookie']);
@@ -44,7 +44,7 @@ describe('studio sign-in and sessions', () => {
   });
 
   it('a link clicked on another site signs in through a page of ours (a Strict cookie is not sent on that redirect)', async () => {
-    const res = await world.app.inject({ method: 'GET', url: world.loginPath(alice), headers: { 'sec-fetch-site': 'cross-site' } });
+    const res = await world.app.inject({ method: 'GET', url: world.loginPath(alice), headers: { ...BROWSER_NAVIGATION, 'sec-fetch-site': 'cross-site' } });
     expect(res.statusCode).toBe(200);
     expect(res.headers.refresh).toBe('0;url=/studio');
     expect(res.body).toContain('<a href="/studio">');
@@ -54,8 +54,8 @@ describe('studio sign-in and sessions', () => {
 
   it('a link works once: the second use gets the 410 page saying how to get a new one', async () => {
     const url = world.loginPath(alice);
-    expect((await world.app.inject({ method: 'GET', url })).statusCode).toBe(303);
-    const again = await world.app.inject({ method: 'GET', url });
+    expect((await world.app.inject({ method: 'GET', url, headers: BROWSER_NAVIGATION })).statusCode).toBe(303);
+    const again = await world.app.inject({ method: 'GET', url, headers: BROWSER_NAVIGATION });
     expect(again.statusCode).toBe(410);
     expect(again.headers['set-cookie']).toBeUndefined();
     expect(again.body).toContain(en.studioAuth.signIn.expiredTitle);
@@ -63,9 +63,51 @@ describe('studio sign-in and sessions', () => {
     expect(again.body).toContain('lipsync studio-link');
   });
 
+  it('a link previewer or scanner does not use the link: it gets a page whose button signs in (POST, once)', async () => {
+    const url = world.loginPath(alice, { locale: 'zh-CN' });
+    const token = new URL(url, 'http://x').searchParams.get('t')!;
+    // Fetches without Fetch Metadata (an unfurler, a mail scanner, curl): a confirmation page, no session, twice over.
+    for (let i = 0; i < 2; i++) {
+      const preview = await world.app.inject({ method: 'GET', url, headers: { 'user-agent': 'TelegramBot (like TwitterBot)' } });
+      expect(preview.statusCode).toBe(200);
+      expect(preview.headers['set-cookie']).toBeUndefined();
+      expect(preview.headers['cache-control']).toBe('no-store');
+      expect(preview.body).toContain(zhCN.studioAuth.signIn.continueButton);
+      expect(preview.body).toContain('<form method="post" action="login">');
+      expect(preview.body).toContain(`name="t" value="${token}"`);
+    }
+    // Another site posting the form (login CSRF) is refused and does not use the link.
+    const forged = await world.app.inject({
+      method: 'POST',
+      url: '/studio/login',
+      headers: { origin: 'https://evil.example', 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `t=${encodeURIComponent(token)}`,
+    });
+    expect(forged.statusCode).toBe(403);
+    expect(forged.headers['set-cookie']).toBeUndefined();
+    // The button on our page: same origin, signs in and uses the link.
+    const origin = world.origin;
+    const pressed = await world.app.inject({
+      method: 'POST',
+      url: '/studio/login',
+      headers: { origin, 'sec-fetch-site': 'same-origin', 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `t=${encodeURIComponent(token)}`,
+    });
+    expect(pressed.statusCode, pressed.body).toBe(303);
+    expect(pressed.headers.location).toBe('/studio');
+    const cookie = cookieOf(pressed);
+    expect((await world.app.inject({ method: 'GET', url: '/studio/api/me', headers: { cookie } })).json<{ locale: string }>().locale).toBe('zh-CN');
+    // Used: neither the page nor the button works again.
+    expect((await world.app.inject({ method: 'GET', url })).statusCode).toBe(410);
+    expect((await world.app.inject({ method: 'GET', url, headers: BROWSER_NAVIGATION })).statusCode).toBe(410);
+    const twice = await world.app.inject({ method: 'POST', url: '/studio/login', headers: { origin, 'content-type': 'application/x-www-form-urlencoded' }, payload: `t=${encodeURIComponent(token)}` });
+    expect(twice.statusCode).toBe(410);
+    expect(twice.headers['set-cookie']).toBeUndefined();
+  });
+
   it('an expired link gets 410, a tampered one 403, both without a cookie; in the browser language', async () => {
     const old = world.loginPath(alice, { now: () => Date.now() - 3_600_000 });
-    const expired = await world.app.inject({ method: 'GET', url: old, headers: { 'accept-language': 'zh-CN,zh;q=0.9' } });
+    const expired = await world.app.inject({ method: 'GET', url: old, headers: { ...BROWSER_NAVIGATION, 'accept-language': 'zh-CN,zh;q=0.9' } });
     expect(expired.statusCode).toBe(410);
     expect(expired.body).toContain(zhCN.studioAuth.signIn.expiredTitle);
     expect(expired.headers['set-cookie']).toBeUndefined();
@@ -76,7 +118,7 @@ describe('studio sign-in and sessions', () => {
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
     const forged = Buffer.from(JSON.stringify({ ...claims, owner: { platform: 'telegram', userId: '1' } })).toString('base64url');
     for (const t of [`${forged}.${sig}`, `${payload}.${'A'.repeat(43)}`, 'junk', '']) {
-      const res = await world.app.inject({ method: 'GET', url: `/studio/login?t=${encodeURIComponent(t)}` });
+      const res = await world.app.inject({ method: 'GET', url: `/studio/login?t=${encodeURIComponent(t)}`, headers: BROWSER_NAVIGATION });
       expect(res.statusCode, t).toBe(403);
       expect(res.body).toContain(en.studioAuth.signIn.invalidTitle);
       expect(res.headers['set-cookie']).toBeUndefined();
@@ -151,7 +193,7 @@ describe('studio sign-in and sessions', () => {
   });
 
   it('a language from the browser when the link names none', async () => {
-    const res = await world.app.inject({ method: 'GET', url: world.loginPath({ platform: 'cli', userId: 'op' }), headers: { 'accept-language': 'zh-TW' } });
+    const res = await world.app.inject({ method: 'GET', url: world.loginPath({ platform: 'cli', userId: 'op' }), headers: { ...BROWSER_NAVIGATION, 'accept-language': 'zh-TW' } });
     const cookie = cookieOf(res);
     expect((await world.app.inject({ method: 'GET', url: '/studio/api/me', headers: { cookie } })).json<{ locale: string }>().locale).toBe('zh-CN');
   });
@@ -174,7 +216,7 @@ describe('studio behind an https PUBLIC_URL with a path', () => {
   it('sets a Secure cookie under the path and redirects there', async () => {
     const world = await StudioWorld.create('studio-https', { PUBLIC_URL: 'https://clips.example.com/lipsync' });
     try {
-      const res = await world.app.inject({ method: 'GET', url: world.loginPath({ platform: 'cli', userId: 'op' }).replace('/lipsync', '') });
+      const res = await world.app.inject({ method: 'GET', url: world.loginPath({ platform: 'cli', userId: 'op' }).replace('/lipsync', ''), headers: BROWSER_NAVIGATION });
       expect(res.statusCode).toBe(303);
       expect(res.headers.location).toBe('/lipsync/studio');
       expect(String(res.headers['set-cookie'])).toMatch(/; Path=\/lipsync\/studio; HttpOnly; SameSite=Strict; Max-Age=43200; Secure$/);

@@ -10,6 +10,9 @@ import { TEST_REDIS_URL } from '../support/redis.js';
 import { QueueHarness, silentLog } from '../queue/harness.js';
 
 /** Uploads held in memory (the real ones have their own tests): records the API reads, files the queue copies. */
+/** Fetch Metadata of a browser opening a link as a page: what makes a GET of a sign-in link use it at once. */
+export const BROWSER_NAVIGATION = { 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' } as const;
+
 export class FakeUploads implements StudioUploads {
   readonly records = new Map<string, { upload: StudioUpload; file: string }>();
   readonly released: string[] = [];
@@ -74,6 +77,11 @@ export class StudioWorld {
     return app;
   }
 
+  /** PUBLIC_URL's origin: what a browser sends as Origin from the studio's own pages. */
+  get origin(): string {
+    return new URL(testWebConfig(this.webEnv).publicUrl).origin;
+  }
+
   /** A sign-in link as the bots make it (path + query only, for inject). */
   loginPath(owner: Owner, o: { locale?: string; now?: () => number; ttlSeconds?: number } = {}): string {
     const config = testWebConfig(this.webEnv);
@@ -81,7 +89,7 @@ export class StudioWorld {
   }
 
   async signIn(owner: Owner, locale?: string): Promise<StudioUser> {
-    const res = await this.app.inject({ method: 'GET', url: this.loginPath(owner, locale ? { locale } : {}) });
+    const res = await this.app.inject({ method: 'GET', url: this.loginPath(owner, locale ? { locale } : {}), headers: BROWSER_NAVIGATION });
     expect(res.statusCode, res.body).toBe(303);
     const cookie = cookieOf(res);
     const me = await this.app.inject({ method: 'GET', url: '/studio/api/me', headers: { cookie } });

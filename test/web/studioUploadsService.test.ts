@@ -22,7 +22,7 @@ describe('studio uploads in the web service', () => {
     await web.start();
     const app = web.app!;
     const config = testWebConfig();
-    const login = await app.inject({ method: 'GET', url: pathOf(studioSignInUrl({ secret: config.linkSecret, publicUrl: config.publicUrl }, { platform: 'telegram', userId: 'alice' })) });
+    const login = await app.inject({ method: 'GET', url: pathOf(studioSignInUrl({ secret: config.linkSecret, publicUrl: config.publicUrl }, { platform: 'telegram', userId: 'alice' })), headers: { 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' } });
     expect(login.statusCode, login.body).toBe(303);
     const cookie = cookieOf(login);
     const me = await app.inject({ method: 'GET', url: '/studio/api/me', headers: { cookie } });

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import { catalogFor, matchLocale, type Locale } from '../../i18n/index.js';
 import type { Logger } from '../../log.js';
@@ -13,7 +13,7 @@ import type { StudioEvents } from './events.js';
 import { renderStudioPage, renderStudioSignedOut } from './page.js';
 import type { StudioQueue } from './queuePort.js';
 import { createStudioSessions, SESSION_TTL_SECONDS, type StudioSessions } from './sessions.js';
-import { verifyStudioSignIn } from './signIn.js';
+import { verifyStudioSignIn, type StudioSignInClaims } from './signIn.js';
 import type { StudioUploads } from './uploads.js';
 import { howToSignIn, studioAuthWords } from './words.js';
 import { loopModes } from '../../config/index.js';
@@ -73,6 +73,21 @@ function continuePage(locale: Locale, studioPath: string): string {
   return page(title, html`<h1><a href="${studioPath}">${title}</a></h1>`, catalogFor(locale).web.lang);
 }
 
+/** The page a link previewer or script gets: the link is used only when the button is pressed (a form POST, no script). */
+function confirmPage(locale: Locale, token: string): string {
+  const w = studioAuthWords(locale);
+  return page(
+    w.signIn.continueTitle,
+    html`<h1>${w.signIn.continueTitle}</h1><p>${w.signIn.continueText}</p><form method="post" action="login"><input type="hidden" name="t" value="${token}"><button type="submit" id="sign-in-continue">${w.signIn.continueButton}</button></form>`,
+    catalogFor(locale).web.lang,
+  );
+}
+
+/** A browser opening the link as a page itself (Fetch Metadata), not a previewer, scanner or script fetching it. */
+function isBrowserNavigation(headers: FastifyRequest['headers']): boolean {
+  return headers['sec-fetch-mode'] === 'navigate' && headers['sec-fetch-dest'] === 'document';
+}
+
 /**
  * Mounts the studio on the web server: sign-in (/studio/login), the page (/studio), sign-out, the assets, the JSON
  * API with live events, and the uploads' routes — all in one scope with the studio's CSP. Every /studio/api route
@@ -101,31 +116,72 @@ export async function registerStudio(app: FastifyInstance, deps: StudioDeps): Pr
     scope.addHook('preClose', async () => deps.events.close());
     scope.addHook('onClose', async () => deps.uploads.close());
 
-    scope.get<{ Querystring: { t?: string } }>(
-      '/studio/login',
-      {
-        config: { rateLimit: { max: deps.rateLimit?.signInsPerMinute ?? 30, timeWindow: 60_000 } },
-        schema: { querystring: { type: 'object', properties: { t: { type: 'string', maxLength: 4096 } } } },
-      },
-      async (request, reply) => {
+    const signInLimit = { rateLimit: { max: deps.rateLimit?.signInsPerMinute ?? 30, timeWindow: 60_000 } };
+    const tokenSchema = { type: 'object', properties: { t: { type: 'string', maxLength: 4096 } } } as const;
+
+    /** Checks a link's token; a reply already sent (problem page) when it cannot sign anyone in. */
+    const checkToken = async (request: FastifyRequest, reply: FastifyReply, token: string | undefined): Promise<StudioSignInClaims | null> => {
+      const browser = requestLocale(request.headers, deps.defaultLocale);
+      const check = verifyStudioSignIn(deps.secret, token ?? '', Math.floor(now() / 1000));
+      if (!check.ok) {
+        await htmlPage(reply, check.reason === 'expired' ? 410 : 403, browser, signInProblemPage(browser, check.reason));
+        return null;
+      }
+      return check.claims;
+    };
+
+    /** Uses the link (once) and opens the session; the reply then sets its cookie. */
+    const signIn = async (request: FastifyRequest, reply: FastifyReply, claims: StudioSignInClaims): Promise<Locale | null> => {
+      const browser = requestLocale(request.headers, deps.defaultLocale);
+      if (!(await sessions.consumeNonce(claims.nonce, claims.expiresAt))) {
+        await htmlPage(reply, 410, browser, signInProblemPage(browser, 'expired'));
+        return null;
+      }
+      const locale = matchLocale(claims.locale) ?? browser;
+      const session = await sessions.create(claims.owner, locale);
+      request.log.info({ platform: session.owner.platform }, 'studio sign-in');
+      auth.setCookie(reply, session);
+      return locale;
+    };
+
+    scope.get<{ Querystring: { t?: string } }>('/studio/login', { config: signInLimit, schema: { querystring: tokenSchema } }, async (request, reply) => {
+      const claims = await checkToken(request, reply, request.query.t);
+      if (!claims) return reply;
+      // Link previewers, mail scanners and scripts fetch links too: only a browser opening the page itself uses the
+      // link at once; anything else gets a page whose button does (POST), so a preview cannot burn the link.
+      if (!isBrowserNavigation(request.headers)) {
         const browser = requestLocale(request.headers, deps.defaultLocale);
-        const check = verifyStudioSignIn(deps.secret, request.query.t ?? '', Math.floor(now() / 1000));
-        if (!check.ok) return htmlPage(reply, check.reason === 'expired' ? 410 : 403, browser, signInProblemPage(browser, check.reason));
-        const { claims } = check;
-        if (!(await sessions.consumeNonce(claims.nonce, claims.expiresAt))) return htmlPage(reply, 410, browser, signInProblemPage(browser, 'expired'));
+        if (await sessions.nonceUsed(claims.nonce)) return htmlPage(reply, 410, browser, signInProblemPage(browser, 'expired'));
         const locale = matchLocale(claims.locale) ?? browser;
-        const session = await sessions.create(claims.owner, locale);
-        request.log.info({ platform: session.owner.platform }, 'studio sign-in');
-        auth.setCookie(reply, session);
-        // A link clicked on another site (Telegram Web, Discord in a browser): browsers do not send a SameSite=Strict
-        // cookie on a redirect that a cross-site navigation started, so the page would say "not signed in". A page of
-        // ours moving on (Refresh, no script) is a same-site navigation and carries the cookie.
-        if (request.headers['sec-fetch-site'] === 'cross-site') {
-          return htmlPage(reply.header('Refresh', `0;url=${studioPath}`), 200, locale, continuePage(locale, studioPath));
-        }
-        return reply.code(303).header('Cache-Control', 'no-store').header('Location', studioPath).send();
-      },
-    );
+        return htmlPage(reply, 200, locale, confirmPage(locale, request.query.t ?? ''));
+      }
+      const locale = await signIn(request, reply, claims);
+      if (!locale) return reply;
+      // A link clicked on another site (Telegram Web, Discord in a browser): browsers do not send a SameSite=Strict
+      // cookie on a redirect that a cross-site navigation started, so the page would say "not signed in". A page of
+      // ours moving on (Refresh, no script) is a same-site navigation and carries the cookie.
+      if (request.headers['sec-fetch-site'] === 'cross-site') {
+        return htmlPage(reply.header('Refresh', `0;url=${studioPath}`), 200, locale, continuePage(locale, studioPath));
+      }
+      return reply.code(303).header('Cache-Control', 'no-store').header('Location', studioPath).send();
+    });
+
+    // The confirmation page's button. Only from our own page: another site must not sign a visitor in to someone's
+    // session (login CSRF), so a cross-site POST is refused before the link is used.
+    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 8192 }, (_request, body, done) => {
+      done(null, Object.fromEntries(new URLSearchParams(String(body))));
+    });
+    scope.post<{ Body: { t?: string } }>('/studio/login', { config: signInLimit, schema: { body: tokenSchema } }, async (request, reply) => {
+      const origin = request.headers.origin;
+      if ((origin !== undefined && origin !== publicUrl.origin) || request.headers['sec-fetch-site'] === 'cross-site') {
+        const browser = requestLocale(request.headers, deps.defaultLocale);
+        return htmlPage(reply, 403, browser, signInProblemPage(browser, 'invalid'));
+      }
+      const claims = await checkToken(request, reply, request.body?.t);
+      if (!claims) return reply;
+      if (!(await signIn(request, reply, claims))) return reply;
+      return reply.code(303).header('Cache-Control', 'no-store').header('Location', studioPath).send();
+    });
 
     scope.get('/studio', async (request, reply) => {
       const session = await auth.sessionOf(request);

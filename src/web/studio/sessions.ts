@@ -26,6 +26,8 @@ export interface StudioSessions {
    * Atomic (SET NX), so two tabs racing on the same link get one session between them.
    */
   consumeNonce(nonce: string, expiresAtSeconds: number): Promise<boolean>;
+  /** True when a sign-in link's nonce was used already (without using it). */
+  nonceUsed(nonce: string): Promise<boolean>;
   create(owner: Owner, locale: Locale): Promise<StudioSession>;
   /** The session for a cookie value, or null (unknown, expired, malformed). */
   get(id: string): Promise<StudioSession | null>;
@@ -83,6 +85,9 @@ export function createStudioSessions(o: StudioSessionsOptions): StudioSessions {
     async consumeNonce(nonce, expiresAtSeconds) {
       const seconds = Math.max(1, Math.ceil(expiresAtSeconds - now() / 1000));
       return (await o.redis.set(nonceKey(nonce), '1', 'EX', seconds, 'NX')) === 'OK';
+    },
+    async nonceUsed(nonce) {
+      return (await o.redis.exists(nonceKey(nonce))) === 1;
     },
     async create(owner, locale) {
       const id = randomBytes(32).toString('base64url');
