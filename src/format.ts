@@ -28,6 +28,19 @@ export function headCodePoints(text: string, max: number): string {
 }
 
 /**
+ * A file name of at most `max` code points that keeps its extension when it has to be cut ("a-very-long-na….mp4"), so
+ * a shortened template name still says what kind of file it is (and a ZIP entry made from it still opens).
+ */
+export function shortenFileName(name: string, max: number): string {
+  const chars = Array.from(name);
+  if (chars.length <= max) return name;
+  const dot = name.lastIndexOf('.');
+  const extension = dot > 0 ? Array.from(name.slice(dot)) : [];
+  if (extension.length < 2 || extension.length > 9 || extension.length + 2 > max) return chars.slice(0, Math.max(0, max)).join('');
+  return `${chars.slice(0, max - extension.length - 1).join('').trimEnd()}…${extension.join('')}`;
+}
+
+/**
  * At most `max` UTF-16 code units of `text` (the unit APIs such as Discord's count in), never ending on half an
  * emoji: a cut inside a surrogate pair drops the whole character.
  */

@@ -2,7 +2,7 @@ import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { QueueConfig } from '../config/queue.js';
 import { InputError } from '../errors.js';
-import { headCodePoints, wellFormed } from '../format.js';
+import { shortenFileName, wellFormed } from '../format.js';
 import type { Logger } from '../log.js';
 import { probeAudioSeconds } from './audioDuration.js';
 import { renderKey } from './dedup.js';
@@ -424,6 +424,6 @@ function notRetryableError(): InputError {
 export function displayLabel(label: string | undefined, fallback: string): string {
   const base = (label ?? '').split(/[\\/]/).pop() ?? '';
   // eslint-disable-next-line no-control-regex
-  const clean = headCodePoints(wellFormed(base).replace(/[\u0000-\u001f\u007f]/g, ''), 80).trim();
+  const clean = shortenFileName(wellFormed(base).replace(/[\u0000-\u001f\u007f]/g, '').trim(), 80).trim();
   return clean === '' ? fallback : clean;
 }

@@ -67,6 +67,11 @@ describe('queue helpers', () => {
     expect(displayLabel('../../secret/\u0007clip.mp4', 'video 1')).toBe('clip.mp4');
     expect(displayLabel(undefined, 'video 1')).toBe('video 1');
     expect(displayLabel('C:\\Users\\x\\face.mov', 'v')).toBe('face.mov');
+    // Cut to 80 characters, the extension kept.
+    const long = displayLabel(`${'portrait-of-the-speaker-'.repeat(5)}take 3.mp4`, 'v');
+    expect(Array.from(long)).toHaveLength(80);
+    expect(long).toMatch(/^portrait-of-the-speaker-.*….mp4$/);
+    expect(displayLabel(`${'x'.repeat(100)}`, 'v')).toBe('x'.repeat(80));
   });
 
   it('priorities stay within BullMQ limits', () => {

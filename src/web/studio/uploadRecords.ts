@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { headCodePoints, wellFormed } from '../../format.js';
+import { shortenFileName, wellFormed } from '../../format.js';
 
 /** One studio upload as the studio sees it (api.md §3). */
 export interface StudioUpload {
@@ -163,7 +163,8 @@ export class UploadFiles {
   }
 }
 
-const MAX_LABEL_CHARS = 120;
+/** The queue's own cap on labels (displayLabel), so a card and the batch made from it show the same name. */
+const MAX_LABEL_CHARS = 80;
 
 /**
  * The name a user sees for an upload, from the browser's `filename` metadata: only a label, never a path (the
@@ -176,6 +177,6 @@ export function uploadLabel(filename: string | null | undefined, fallback: strin
     // eslint-disable-next-line no-control-regex
     .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '')
     .trim();
-  const label = headCodePoints(clean, MAX_LABEL_CHARS).trim();
+  const label = shortenFileName(clean, MAX_LABEL_CHARS).trim();
   return label === '' || label === '.' || label === '..' ? fallback : label;
 }
