@@ -84,4 +84,19 @@ describe('studio history in Chromium', () => {
     await page.waitForSelector('#history-pager[data-page="1"][data-pages="3"]');
     expect(await page.evaluate(idsIn('#history-list'))).toEqual(newestFirst.slice(1, 21));
   });
+
+  it('a batch started from a chat while the page is open appears live in the queue and at the top of history page 1', { timeout: 120_000 }, async () => {
+    h = await StudioHarness.create('studio-history-live');
+    const first = await h.q.queue.submitBatch({ owner: carol, audio: { path: SPEECH, label: 'speech.wav' }, audioSeconds: 2, videos: [{ path: await h.q.template('a.mp4'), label: 'a.mp4' }] });
+    const browser = await h.openBrowser();
+    const page = await browser.context.newPage();
+    await page.goto(h.signInUrl(carol));
+    await page.waitForSelector('body[data-ready="true"]', { timeout: WAIT_MS });
+    await page.waitForSelector(`#history-list .batch[data-batch-id="${first.batchId}"]`);
+    // Meanwhile, in the chat (same person, no worker: it stays queued).
+    const fromChat = await h.q.queue.submitBatch({ owner: { ...carol, chatId: '-100' }, audio: { path: SPEECH, label: 'speech.wav' }, audioSeconds: 2, videos: [{ path: await h.q.template('b.mp4'), label: 'b.mp4' }] });
+    await page.waitForSelector(`#queue-list .batch[data-batch-id="${fromChat.batchId}"]`, { timeout: WAIT_MS });
+    await waitInPage(page, 'the chat batch on top of history page 1', `${idsIn('#history-list')}[0] === '${fromChat.batchId}'`, WAIT_MS);
+    expect(await page.evaluate(idsIn('#history-list'))).toEqual([fromChat.batchId, first.batchId]);
+  });
 });
