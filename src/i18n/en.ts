@@ -537,6 +537,7 @@ export const en = {
       active: 'Rendering…',
       activeStage: 'Rendering: {stage}, {percent}%',
       done: 'Ready',
+      donePreview: 'Ready (preview engine: no lip-sync model is installed yet)',
       failed: 'Failed: {reason}',
       cancelled: 'Cancelled',
       etaLeft: '{eta} left',

@@ -507,6 +507,7 @@ export const zhCN: Catalog = {
       active: '正在渲染…',
       activeStage: '正在渲染：{stage}，{percent}%',
       done: '已完成',
+      donePreview: '已完成（预览引擎：尚未安装口型同步模型）',
       failed: '失败：{reason}',
       cancelled: '已取消',
       etaLeft: '还需{eta}',

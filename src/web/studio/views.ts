@@ -83,7 +83,8 @@ function clipView(c: Catalog, locale: string, clip: ClipState, position: Positio
       statusText = stage !== null && percent !== null ? fill(w.status.activeStage, { stage, percent }) : w.status.active;
       break;
     case 'done':
-      statusText = w.status.done;
+      // Users are told when the weights-free preview engine made the clip (no model installed), as in the chats.
+      statusText = clip.output?.preview === true ? w.status.donePreview : w.status.done;
       break;
     case 'failed':
       statusText = fill(w.status.failed, { reason: error ?? '' });
