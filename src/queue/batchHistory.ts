@@ -2,8 +2,8 @@ import type { Redis } from 'ioredis';
 import { deleteBatchLua, pruneHistoryLua, releaseHeldInputsLua, retryClipLua } from './historyScripts.js';
 import type { QueueKeys } from './keys.js';
 import type { BatchLogEntry, BatchLogKind } from './types.js';
+import { defineLuaCommands, luaCommand, type LuaCommand } from './luaCommands.js';
 
-type ScriptFn = (...args: (string | number)[]) => Promise<unknown>;
 
 export type RetryOutcome = 'ok' | 'missing' | 'not-failed' | 'inputs-gone';
 
@@ -33,15 +33,11 @@ export class BatchHistory {
       lsReleaseHeldInputs: releaseHeldInputsLua,
       lsPruneHistory: pruneHistoryLua,
     };
-    for (const [name, lua] of Object.entries(scripts)) {
-      if (!(name in redis)) redis.defineCommand(name, { numberOfKeys: 0, lua });
-    }
+    defineLuaCommands(redis, scripts);
   }
 
-  private script(name: string): ScriptFn {
-    const fn = (this.redis as unknown as Record<string, ScriptFn | undefined>)[name];
-    if (!fn) throw new Error(`Lua script ${name} is not defined`);
-    return fn.bind(this.redis);
+  private script(name: string): LuaCommand {
+    return luaCommand(this.redis, name);
   }
 
   /** Batch ids of one page of a user's history, newest first, and how many batches the user has in all. */

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { defineLuaCommands, luaCommand, type LuaCommand } from './luaCommands.js';
 import type { RenderClipOptions } from '../pipeline/render/types.js';
 import { QueueKeys } from './keys.js';
 import { BatchHistory } from './batchHistory.js';
@@ -15,7 +16,6 @@ import type {
   ReplyTo,
 } from './types.js';
 
-type ScriptFn = (...args: (string | number)[]) => Promise<unknown>;
 
 export type StartOutcome = 'ok' | 'missing' | 'terminal' | 'cancel';
 
@@ -83,15 +83,11 @@ export class StateStore {
       lsFinishClip: finishClipLua,
       lsFixCounter: fixCounterLua,
     };
-    for (const [name, lua] of Object.entries(scripts)) {
-      if (!(name in redis)) redis.defineCommand(name, { numberOfKeys: 0, lua });
-    }
+    defineLuaCommands(redis, scripts);
   }
 
-  private script(name: string): ScriptFn {
-    const fn = (this.redis as unknown as Record<string, ScriptFn | undefined>)[name];
-    if (!fn) throw new Error(`Lua script ${name} is not defined`);
-    return fn.bind(this.redis);
+  private script(name: string): LuaCommand {
+    return luaCommand(this.redis, name);
   }
 
   /** Returns the first of `n` consecutive priorities, or null when the user would exceed `maxPending`. */
