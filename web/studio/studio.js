@@ -511,6 +511,15 @@ function timeText(ms) {
   }
 }
 
+/** When a batch was made, in the page's language and the browser's own time zone (the server's text says UTC). */
+function dateTimeText(ms, fallback) {
+  try {
+    return new Intl.DateTimeFormat(document.documentElement.lang || undefined, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(ms));
+  } catch {
+    return fallback || new Date(ms).toISOString();
+  }
+}
+
 async function act(button, method, url) {
   button.disabled = true;
   try {
@@ -703,7 +712,7 @@ function batchNode(existing, view) {
     if (el.textContent !== text) el.textContent = text;
   };
   set('.batch-title', view.audio);
-  set('.batch-created', view.createdText || '');
+  set('.batch-created', typeof view.createdAt === 'number' ? dateTimeText(view.createdAt, view.createdText) : view.createdText || '');
   set('.batch-state', view.status === 'running' ? t('running') : t('finished'));
   set('.batch-summary', summaryText(view));
 
