@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { BatchState } from '../../src/queue/types.js';
-import { createStudioEvents, type StudioEvents } from '../../src/web/studio/events.js';
+import { createStudioEvents, MAX_UNSENT_BYTES, type StudioEvents } from '../../src/web/studio/events.js';
 import type { StudioSession } from '../../src/web/studio/sessions.js';
 import type { BatchView } from '../../src/web/studio/views.js';
 import { silentLog } from '../queue/harness.js';
@@ -12,7 +12,12 @@ function fakeStream() {
   const raw = Object.assign(new EventEmitter(), {
     frames: [] as string[],
     writableEnded: false,
+    writableLength: 0,
     destroyed: false,
+    destroy() {
+      raw.destroyed = true;
+      raw.emit('close');
+    },
     writeHead: vi.fn(),
     write(text: string) {
       raw.frames.push(text);
@@ -110,6 +115,25 @@ describe('studio live events', () => {
     events.onQueueEvent({ batchId: 'b1' });
     await vi.advanceTimersByTimeAsync(1_000);
     expect(ann.raw.frames.length).toBe(before);
+  });
+
+  it('drops a stream that stopped reading instead of buffering its updates without end', async () => {
+    vi.useFakeTimers();
+    events = createStudioEvents({
+      queue: { getBatch: async (id) => batch(id, 'ann', 1), batchPositions: async () => [], batchLog: async () => [], listBatches: async () => ({ total: 0, batches: [] }) },
+      log: silentLog,
+    });
+    const reading = fakeStream();
+    const stuck = fakeStream();
+    await events.attach(reading.request, reading.reply, session('ann'));
+    await events.attach(stuck.request, stuck.reply, session('ann'));
+    stuck.raw.writableLength = MAX_UNSENT_BYTES + 1;
+    events.onQueueEvent({ batchId: 'b1' });
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(reading.batches()).toHaveLength(1);
+    expect(stuck.batches()).toHaveLength(0);
+    expect(stuck.raw.destroyed).toBe(true);
+    expect(events.streamCount('telegram:ann')).toBe(1);
   });
 
   it('words each snapshot in each stream’s language and starts a new stream with the user’s running batches', async () => {

@@ -52,6 +52,9 @@ interface BatchThrottle {
   chain: Promise<void>;
 }
 
+/** Bytes a stream may have waiting to be sent before it counts as stuck and is dropped. */
+export const MAX_UNSENT_BYTES = 1024 * 1024;
+
 const SSE_HEADERS = {
   'Content-Type': 'text/event-stream; charset=utf-8',
   'Cache-Control': 'no-store',
@@ -69,7 +72,15 @@ export function createStudioEvents(o: StudioEventsOptions): StudioEvents {
   let closed = false;
 
   function write(client: Client, text: string): void {
-    if (!client.raw.writableEnded && !client.raw.destroyed) client.raw.write(text);
+    if (client.raw.writableEnded || client.raw.destroyed) return;
+    // A client that stopped reading (a sleeping laptop, a stuck proxy) would make us buffer its updates without end:
+    // drop it instead; a browser that wakes up reconnects and starts from the current state.
+    if (client.raw.writableLength > MAX_UNSENT_BYTES) {
+      remove(client);
+      client.raw.destroy();
+      return;
+    }
+    client.raw.write(text);
   }
 
   function sendBatch(clients: Iterable<Client>, batch: BatchState, positions: Awaited<ReturnType<StudioQueue['batchPositions']>>, log: Awaited<ReturnType<StudioQueue['batchLog']>>): void {
