@@ -343,6 +343,7 @@ export const en = {
     'upload-budget': (p: RefusalParams) => `Your uploads would take ${formatBytes(num(p.bytes))}; each person may keep ${formatBytes(num(p.maxBytes))}. Remove some files first.`,
     'upload-not-found': () => 'This file is no longer there. Add it again.',
     'upload-check-failed': () => 'This file could not be checked because of a problem on our side. Please add it again later.',
+    'upload-disk-full': () => 'The server is short of disk space right now, so it cannot take this file. Please try again later.',
   },
 
   /** The results page and the web server's error pages. */

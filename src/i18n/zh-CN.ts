@@ -324,6 +324,7 @@ export const zhCN: Catalog = {
     'upload-budget': (p: RefusalParams) => `你的上传文件将占用 ${bytes(num(p.bytes))}，每人最多可保留 ${bytes(num(p.maxBytes))}。请先删除一些文件。`,
     'upload-not-found': () => '这个文件已经不在了。请重新添加。',
     'upload-check-failed': () => '由于我们这边的问题，无法检查这个文件。请稍后重新添加。',
+    'upload-disk-full': () => '服务器的磁盘空间暂时不足，无法接收这个文件。请稍后再试。',
   },
 
   web: {

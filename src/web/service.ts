@@ -131,6 +131,7 @@ export function createWebService(options: WebServiceOptions): WebService {
       const limits = studioLimits(queueConfig, media);
       uploads = options.studioUploads ?? createStudioUploads({
         dataDir: queueConfig.dataDir,
+        minFreeDiskBytes: config.health.minFreeDiskBytes,
         limits: { ...media, maxAudioSeconds: limits.maxAudioSeconds },
         redis,
         log,

@@ -110,6 +110,7 @@ const samples: Record<string, unknown[][]> = {
   'refusals.upload-budget': [[{ bytes: 700 * 1024 * 1024, maxBytes: 600 * 1024 * 1024 }]],
   'refusals.upload-not-found': [[{}]],
   'refusals.upload-check-failed': [[{}]],
+  'refusals.upload-disk-full': [[{}]],
   'web.dateTime': [[Date.UTC(2026, 11, 2, 8, 15)]],
   'web.counts': [[6, 2, 1, 1, 2], [1, 1, 0, 0, 0]],
   'web.someOfAll': [[2, 6]],

@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { mkdir, stat, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Upload } from '@tus/server';
@@ -49,6 +49,13 @@ export interface StudioUploadsDeps {
   media?: { ffmpeg: string; ffprobe: string; timeoutMs?: number };
   /** Per user: unfinished uploads at once (default 30) and bytes kept in all their uploads (default 12 × maxFileBytes). */
   quota?: { maxUnfinished?: number; maxBytes?: number };
+  /**
+   * Free space the uploads' disk must keep once a new upload is complete (WEB_MIN_FREE_DISK_MB): every user within
+   * their own budget can still fill the disk together, so an upload that would eat into this reserve is refused.
+   */
+  minFreeDiskBytes?: number;
+  /** Free bytes on the uploads' disk (tests); default statfs of the uploads folder. */
+  freeDiskBytes?: () => Promise<number>;
 }
 
 /** How many ready audios each user keeps to reuse (GET /studio/api/audios). */
@@ -64,6 +71,14 @@ export function createStudioUploads(deps: StudioUploadsDeps): StudioUploads {
   const maxUnfinished = deps.quota?.maxUnfinished ?? DEFAULT_MAX_UNFINISHED;
   const maxBytes = deps.quota?.maxBytes ?? 12 * deps.limits.maxFileBytes;
   const log = deps.log.child({ service: 'studio-uploads' });
+  const minFreeDisk = deps.minFreeDiskBytes ?? 0;
+  const freeDiskBytes =
+    deps.freeDiskBytes ??
+    (async () => {
+      await mkdir(files.root, { recursive: true });
+      const fs = await statfs(files.root);
+      return fs.bavail * fs.bsize;
+    });
   /** Checks in progress by upload id: one check per upload, however many requests ask for it. */
   const checking = new Map<string, Promise<void>>();
 
@@ -81,6 +96,10 @@ export function createStudioUploads(deps: StudioUploadsDeps): StudioUploads {
     }
     const used = mine.reduce((sum, r) => sum + r.bytes, 0);
     if (used + upload.size > maxBytes) throw tusRefusal(413, user.locale, 'upload-budget', { bytes: used + upload.size, maxBytes });
+    if (minFreeDisk > 0 && (await freeDiskBytes()) - upload.size < minFreeDisk) {
+      log.warn({ bytes: upload.size, minFreeDiskBytes: minFreeDisk }, 'studio upload refused: the disk is nearly full');
+      throw tusRefusal(507, user.locale, 'upload-disk-full');
+    }
     await files.write(uploadingRecord(id, user.ownerRef, kind, label, upload.size, now()));
   }
 
