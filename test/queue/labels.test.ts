@@ -27,7 +27,8 @@ describe('labels cut by code points', () => {
 
   it('an emoji-heavy template name stays whole through submit, the chat text and a real download', async () => {
     h = await QueueHarness.create('labels');
-    // 'a' then 100 emoji: UTF-16 offset 80 falls inside the 40th emoji; 80 code points keep 79 whole ones.
+    // 'a' then 100 emoji: UTF-16 offset 80 falls inside the 40th emoji; 80 code points keep whole ones and the
+    // extension: 'a', 74 emoji, '…', '.mp4'.
     const label = `a${'😀'.repeat(100)}.mp4`;
     const template = await h.template('face.mp4', 'emoji face');
     const audioBytes = await readFile(SPEECH);
@@ -60,7 +61,8 @@ describe('labels cut by code points', () => {
       expect(res.statusCode).toBe(200);
       expect(res.body).toBe('mp4 bytes');
       const disposition = String(res.headers['content-disposition']);
-      expect(disposition).toContain(`filename*=UTF-8''a${encodeURIComponent('😀'.repeat(79))}.mp4`);
+      expect(stored.template).toBe(`a${'😀'.repeat(74)}….mp4`);
+      expect(disposition).toContain(`filename*=UTF-8''${encodeURIComponent(`a${'😀'.repeat(74)}….mp4`)}`);
     } finally {
       await app.close();
     }
