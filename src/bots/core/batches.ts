@@ -50,6 +50,8 @@ export class BatchRegistry {
   private timer: unknown = null;
   private stopped = false;
   private readonly editBudget: EditBudget | undefined;
+  /** Batches being looked up to be followed again after a retry (one lookup each at a time). */
+  private readonly adopting = new Set<string>();
 
   constructor(private readonly deps: BatchRegistryDeps) {
     const rates = deps.platform.limits.editRates;
@@ -112,11 +114,13 @@ export class BatchRegistry {
   }
 
   private onEvent(event: QueueEvent): void {
-    this.trackers.get(event.batchId)?.onEvent(event);
+    const tracker = this.trackers.get(event.batchId);
+    if (tracker) tracker.onEvent(event);
+    else if (event.type === 'queued') void this.followRetry(event.batchId, event.clipId);
   }
 
   private async resume(): Promise<void> {
-    const { tracking, queue, platform, log } = this.deps;
+    const { tracking, queue, platform } = this.deps;
     const ids = new Set(await tracking.tracked());
     for (const b of await queue.listActiveBatches()) if (b.replyTo?.platform === platform.name) ids.add(b.batchId);
     for (const id of ids) {
@@ -127,10 +131,37 @@ export class BatchRegistry {
         await tracking.untrack(id);
         continue;
       }
-      log.info({ batchId: id }, 'resuming progress of a batch');
-      await tracking.track(id);
-      const tracker = this.create({ batchId: id, audio: state.audio, clips: [], finished: false, cancelRequested: false }, found.ref, found.userId, found.prefix, state.locale ?? this.deps.defaultLocale);
-      tracker.load(state);
+      await this.follow(state, found, 'resuming progress of a batch');
+    }
+  }
+
+  /** Follows a batch this bot did not follow in this process (after a restart, or again after a retry). */
+  private async follow(state: BatchState, found: { ref: MessageRef; userId: string; prefix: string }, why: string): Promise<void> {
+    this.deps.log.info({ batchId: state.batchId }, why);
+    await this.deps.tracking.track(state.batchId);
+    const tracker = this.create({ batchId: state.batchId, audio: state.audio, clips: [], finished: false, cancelRequested: false }, found.ref, found.userId, found.prefix, state.locale ?? this.deps.defaultLocale);
+    tracker.load(state);
+  }
+
+  /**
+   * A batch of this chat platform that had ended gets a clip back in line (its owner retried a failed clip in the web
+   * studio): follow it again, so the chat's progress message moves and the clip is delivered there too. Clips
+   * delivered before are not sent again (delivery leases), nor is the final links message. A clip queued by a
+   * submission still in progress is as old as its batch: that batch is the submitter's to follow (add()).
+   */
+  private async followRetry(batchId: string, clipId: string): Promise<void> {
+    if (this.stopped || this.adopting.has(batchId)) return;
+    this.adopting.add(batchId);
+    try {
+      const state = await this.deps.queue.getBatch(batchId);
+      const clip = state?.clips.find((c) => c.clipId === clipId);
+      if (!state || !clip || state.status !== 'running' || clip.createdAt <= state.createdAt || this.trackers.has(batchId) || this.stopped) return;
+      const found = refFromState(this.deps.platform.name, state);
+      if (found) await this.follow(state, found, 'following a batch again: one of its clips was retried');
+    } catch (err) {
+      this.deps.log.warn({ err, batchId }, 'could not follow a retried batch');
+    } finally {
+      this.adopting.delete(batchId);
     }
   }
 
