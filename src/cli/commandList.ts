@@ -25,7 +25,7 @@ export const commandList: CommandEntry[] = [
   {
     name: 'web',
     hasOptions: false,
-    description: 'Run only the download server: signed clip links, batch pages, ZIP downloads, /healthz and /metrics (see docs/web.md).',
+    description: 'Run only the web server: the studio, signed clip links, batch pages, ZIP downloads, /healthz and /metrics (see docs/web.md).',
     load: () => import('./commands/web.js'),
   },
   {

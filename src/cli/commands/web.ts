@@ -24,7 +24,7 @@ export async function runWeb(env: NodeJS.ProcessEnv = process.env): Promise<void
 export function register(program: Command): void {
   program
     .command('web')
-    .description('Run only the download server: signed clip links, batch pages, ZIP downloads, /healthz and /metrics (see docs/web.md).')
+    .description('Run only the web server: the studio, signed clip links, batch pages, ZIP downloads, /healthz and /metrics (see docs/web.md).')
     .action(async () => {
       try {
         await runWeb();
