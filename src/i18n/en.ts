@@ -372,6 +372,7 @@ export const en = {
       return `Clip ${index + 1}`;
     },
     ready: 'Ready',
+    readyPreview: 'Ready (preview engine: no lip-sync model is installed yet)',
     failed(message: string | null): string {
       return `Failed: ${message ?? 'this clip could not be rendered.'}`;
     },

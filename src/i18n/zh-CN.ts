@@ -352,6 +352,7 @@ export const zhCN: Catalog = {
       return `片段 ${index + 1}`;
     },
     ready: '已完成',
+    readyPreview: '已完成（预览引擎：尚未安装口型同步模型）',
     failed(message: string | null): string {
       return `失败：${message ?? '这个片段无法渲染。'}`;
     },

@@ -16,7 +16,8 @@ export interface ResultsPageInput {
 function clipStatus(w: WebWords, clip: ClipState, position: Position | undefined, headingId: string): Html {
   switch (clip.status) {
     case 'done':
-      return html`<p class="status done">${w.ready}</p>`;
+      // Readers are told when the weights-free preview engine made the clip (no model installed), as in the chats.
+      return html`<p class="status done">${clip.output?.preview === true ? w.readyPreview : w.ready}</p>`;
     case 'failed':
       return html`<p class="status failed">${w.failed(clip.error ? refusalText(w.lang, clip.error) : null)}</p>`;
     case 'cancelled':

@@ -47,6 +47,8 @@ export interface ClipSpec {
   content?: Buffer;
   error?: ClipFailure;
   progress?: ClipState['progress'];
+  /** Done clips: made by the weights-free preview engine. */
+  preview?: boolean;
 }
 
 /** Stores `content` where the worker would have written the render with this key. */
@@ -118,7 +120,8 @@ export async function createWebWorld(env: Record<string, string> = {}, health?: 
       const clips: ClipState[] = [];
       for (const [index, spec] of specs.entries()) {
         const status = spec.status ?? 'done';
-        const output = status === 'done' ? await storeOutput(storage, spec.content ?? Buffer.from(`clip ${batchId} ${index}`)) : null;
+        const stored = status === 'done' ? await storeOutput(storage, spec.content ?? Buffer.from(`clip ${batchId} ${index}`)) : null;
+        const output = stored && spec.preview !== undefined ? { ...stored, preview: spec.preview } : stored;
         clips.push({
           clipId: `${batchId}-${index + 1}`,
           batchId,

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { en, zhCN } from '../../src/i18n/index.js';
 import { createWebWorld, pathOf, type WebWorld } from '../support/batchFixture.js';
 
 describe('results page', () => {
@@ -80,5 +81,21 @@ describe('results page', () => {
     const expired = await w.app.inject({ method: 'GET', url: link });
     expect(expired.statusCode).toBe(410);
     expect(expired.body).toContain('Link expired');
+  });
+});
+
+describe('results page: the preview engine', () => {
+  it('says which clips the weights-free preview engine made, in the reader’s language', async () => {
+    const w = await createWebWorld();
+    try {
+      await w.addBatch('bprev', [{ template: 'a.mp4', preview: true }, { template: 'b.mp4', preview: false }]);
+      const url = pathOf(w.links.batchUrl('bprev'));
+      const english = (await w.app.inject({ method: 'GET', url })).body;
+      expect(english.match(/<p class="status done">([^<]*)<\/p>/g)).toEqual([`<p class="status done">${en.web.readyPreview}</p>`, `<p class="status done">${en.web.ready}</p>`]);
+      const chinese = (await w.app.inject({ method: 'GET', url, headers: { 'accept-language': 'zh-CN' } })).body;
+      expect(chinese).toContain(`<p class="status done">${zhCN.web.readyPreview}</p>`);
+    } finally {
+      await w.close();
+    }
   });
 });
