@@ -63,12 +63,7 @@ if not st then return {{}, {}} end
 local running = st ~= 'finished'
 local clk = bk .. ':clips'
 local ik = bk .. ':inputs'
-local summary = {
-  total = tonumber(redis.call('HGET', bk, 'total') or '0'),
-  done = tonumber(redis.call('HGET', bk, 'done') or '0'),
-  failed = tonumber(redis.call('HGET', bk, 'failed') or '0'),
-  cancelled = tonumber(redis.call('HGET', bk, 'cancelled') or '0'),
-}
+local summary = batchSummary(bk)
 local renderKeys = {}
 for _, id in ipairs(redis.call('LRANGE', clk, 0, -1)) do
   local ck = P .. ':clip:' .. id
@@ -87,15 +82,7 @@ for _, id in ipairs(redis.call('LRANGE', clk, 0, -1)) do
 end
 local freedInputs = {}
 local held = redis.call('ZREM', P .. ':inputs:held', batchId) == 1
-if running or held then
-  for _, key in ipairs(redis.call('SMEMBERS', ik)) do
-    local rk = P .. ':inputref:' .. key
-    if redis.call('DECR', rk) <= 0 then
-      redis.call('DEL', rk)
-      table.insert(freedInputs, key)
-    end
-  end
-end
+if running or held then releaseInputs(ik, freedInputs) end
 if running then emit(batchId, '', 'batchDone', cjson.encode(summary), ARGV[3], ARGV[4]) end
 local user = redis.call('HGET', bk, 'user')
 if user then redis.call('ZREM', P .. ':history:' .. user, batchId) end
@@ -127,13 +114,7 @@ if redis.call('ZREM', P .. ':inputs:held', batchId) == 0 then return {} end
 local bk = P .. ':batch:' .. batchId
 local ik = bk .. ':inputs'
 local freed = {}
-for _, key in ipairs(redis.call('SMEMBERS', ik)) do
-  local rk = P .. ':inputref:' .. key
-  if redis.call('DECR', rk) <= 0 then
-    redis.call('DEL', rk)
-    table.insert(freed, key)
-  end
-end
+releaseInputs(ik, freed)
 local ttl = redis.call('PTTL', bk)
 if ttl > 0 then redis.call('PEXPIRE', ik, ttl) else redis.call('DEL', ik) end
 return freed

@@ -35,6 +35,25 @@ local function uncount(ck)
   if redis.call('HINCRBY', uk, 'pending', -1) <= 0 then redis.call('DEL', uk) end
   if redis.call('HINCRBY', P .. ':fair', 'pending', -1) < 0 then redis.call('HSET', P .. ':fair', 'pending', 0) end
 end
+-- A batch's counts, as its batchDone event carries them.
+local function batchSummary(bk)
+  return {
+    total = tonumber(redis.call('HGET', bk, 'total') or '0'),
+    done = tonumber(redis.call('HGET', bk, 'done') or '0'),
+    failed = tonumber(redis.call('HGET', bk, 'failed') or '0'),
+    cancelled = tonumber(redis.call('HGET', bk, 'cancelled') or '0'),
+  }
+end
+-- A batch stops counting its inputs (the set at ik): appends to \`freed\` the input keys no batch counts any more.
+local function releaseInputs(ik, freed)
+  for _, key in ipairs(redis.call('SMEMBERS', ik)) do
+    local rk = P .. ':inputref:' .. key
+    if redis.call('DECR', rk) <= 0 then
+      redis.call('DEL', rk)
+      table.insert(freed, key)
+    end
+  end
+end
 -- The batches that reference one output (deleteBatch keeps an output another batch still has). The set lives while
 -- one of them runs, then as long as the last one to finish; members whose batch is gone are dropped on the way.
 local function expireOutputBatches(renderKey, ttl)
@@ -238,12 +257,7 @@ end
 if finished < tonumber(redis.call('HGET', bk, 'total')) then return {1} end
 redis.call('HSET', bk, 'status', 'finished', 'finishedAt', at)
 redis.call('SREM', P .. ':batches:active', batchId)
-local summary = {
-  total = tonumber(redis.call('HGET', bk, 'total')),
-  done = tonumber(redis.call('HGET', bk, 'done') or '0'),
-  failed = tonumber(redis.call('HGET', bk, 'failed') or '0'),
-  cancelled = tonumber(redis.call('HGET', bk, 'cancelled') or '0'),
-}
+local summary = batchSummary(bk)
 emit(batchId, '', 'batchDone', cjson.encode(summary), at, maxlen)
 local result = {2}
 local ik = bk .. ':inputs'
@@ -253,13 +267,7 @@ if summary.failed > 0 then
   -- expires or is deleted (releaseHeldInputsLua, deleteBatchLua).
   redis.call('ZADD', P .. ':inputs:held', heldUntil, batchId)
 else
-  for _, key in ipairs(redis.call('SMEMBERS', ik)) do
-    local rk = P .. ':inputref:' .. key
-    if redis.call('DECR', rk) <= 0 then
-      redis.call('DEL', rk)
-      table.insert(result, key)
-    end
-  end
+  releaseInputs(ik, result)
   redis.call('EXPIRE', ik, ttl)
 end
 local clk = bk .. ':clips'
