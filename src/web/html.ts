@@ -88,24 +88,27 @@ export function studioContentSecurityPolicy(publicOrigin: string): string {
   ].join('; ');
 }
 
-export function page(title: string, body: Html, lang = 'en'): string {
+/** A whole HTML page with the head every page of ours shares (charset, viewport, no indexing, no referrer). */
+export function htmlDocument(o: { lang: string; title: string; head: Html; bodyAttrs?: Html; body: Html }): string {
   return `<!doctype html>
-<html lang="${escapeHtml(lang)}">
+<html lang="${escapeHtml(o.lang)}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex, nofollow">
 <meta name="referrer" content="no-referrer">
-<title>${escapeHtml(title)}</title>
-<style>${css}</style>
+<title>${escapeHtml(o.title)}</title>
+${o.head.value}
 </head>
-<body>
-<main>
-${body.value}
-</main>
+<body${o.bodyAttrs?.value ?? ''}>
+${o.body.value}
 </body>
 </html>
 `;
+}
+
+export function page(title: string, body: Html, lang = 'en'): string {
+  return htmlDocument({ lang, title, head: new Html(`<style>${css}</style>`), body: new Html(`<main>\n${body.value}\n</main>`) });
 }
 
 /** A short page for errors and expired links. */

@@ -1,5 +1,5 @@
 import { catalogFor, locales, type Catalog, type Locale } from '../../i18n/index.js';
-import { escapeHtml, html, Html } from '../html.js';
+import { escapeHtml, html, Html, htmlDocument } from '../html.js';
 
 /**
  * The studio page: a server-rendered shell in the session's language that web/studio/studio.js brings to life.
@@ -60,23 +60,15 @@ export function scriptJson(value: unknown): Html {
 }
 
 function shell(lang: string, title: string, head: Html, bodyAttrs: Html, body: Html): string {
-  return `<!doctype html>
-<html lang="${escapeHtml(lang)}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex, nofollow">
-<meta name="referrer" content="no-referrer">
-<title>${escapeHtml(title)}</title>
-<link rel="icon" href="${ASSETS_HREF}/icon.svg" type="image/svg+xml">
+  return htmlDocument({
+    lang,
+    title,
+    head: html`<link rel="icon" href="${ASSETS_HREF}/icon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="${ASSETS_HREF}/studio.css">
-${head.value}
-</head>
-<body${bodyAttrs.value}>
-${body.value}
-</body>
-</html>
-`;
+${head}`,
+    bodyAttrs,
+    body,
+  });
 }
 
 function languageSwitch(w: StudioWords, locale: Locale): Html {
