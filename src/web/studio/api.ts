@@ -15,7 +15,7 @@ import type { StudioEvents } from './events.js';
 import type { StudioQueue } from './queuePort.js';
 import type { StudioSession, StudioSessions } from './sessions.js';
 import type { StudioUploads } from './uploads.js';
-import { batchView, type BatchView } from './views.js';
+import { batchDetails, batchView, type BatchView } from './views.js';
 
 export const PER_PAGE = 20;
 /** JSON bodies of the studio API (a batch start lists upload ids): far above what they need, far below a DoS. */
@@ -76,11 +76,7 @@ export async function registerStudioApi(app: FastifyInstance, d: StudioApiDeps):
   const change = { preHandler: auth.requireCsrf, config: api };
 
   async function view(batch: BatchState, locale: string): Promise<BatchView> {
-    const [positions, log] = await Promise.all([
-      batch.status === 'running' ? queue.batchPositions(batch.batchId).catch(() => []) : Promise.resolve([]),
-      queue.batchLog(batch.batchId).catch(() => []),
-    ]);
-    return batchView({ batch, positions, log, locale });
+    return batchView({ batch, ...(await batchDetails(queue, batch)), locale });
   }
 
   async function ownBatch(s: StudioSession, batchId: string): Promise<BatchState> {
@@ -99,6 +95,12 @@ export async function registerStudioApi(app: FastifyInstance, d: StudioApiDeps):
     const batch = await queue.getBatch(batchId);
     if (!batch) throw studioNotFound();
     return view(batch, s.locale);
+  }
+
+  /** After a cancel or retry: the user's live streams hear of it at once, and the answer is the batch as it is now. */
+  function changed(s: StudioSession, batchId: string): Promise<BatchView> {
+    d.events.batchChanged(batchId);
+    return freshView(s, batchId);
   }
 
   app.get('/studio/api/me', read, async (request, reply) => {
@@ -211,24 +213,21 @@ export async function registerStudioApi(app: FastifyInstance, d: StudioApiDeps):
     const s = session(request);
     const batch = await ownBatch(s, request.params.id);
     await queue.cancel(batch.batchId, s.owner);
-    d.events.batchChanged(batch.batchId);
-    return freshView(s, batch.batchId);
+    return changed(s, batch.batchId);
   });
 
   app.post<IdParams>('/studio/api/clips/:id/cancel', { ...change, schema: { params: idParams } }, async (request) => {
     const s = session(request);
     const { clip } = await ownClip(s, request.params.id);
     await queue.cancel(clip.clipId, s.owner);
-    d.events.batchChanged(clip.batchId);
-    return freshView(s, clip.batchId);
+    return changed(s, clip.batchId);
   });
 
   app.post<IdParams>('/studio/api/clips/:id/retry', { ...change, schema: { params: idParams } }, async (request) => {
     const s = session(request);
     const { clip } = await ownClip(s, request.params.id);
     await queue.retryClip(clip.clipId, s.owner);
-    d.events.batchChanged(clip.batchId);
-    return freshView(s, clip.batchId);
+    return changed(s, clip.batchId);
   });
 
   app.route<IdParams>({

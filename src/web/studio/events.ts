@@ -5,7 +5,7 @@ import { userRef } from '../../queue/keys.js';
 import type { BatchState } from '../../queue/types.js';
 import type { StudioQueue } from './queuePort.js';
 import type { StudioSession } from './sessions.js';
-import { batchView } from './views.js';
+import { batchDetails, batchView, type BatchViewInput } from './views.js';
 import { studioAuthWords } from './words.js';
 
 /**
@@ -83,33 +83,25 @@ export function createStudioEvents(o: StudioEventsOptions): StudioEvents {
     client.raw.write(text);
   }
 
-  function sendBatch(clients: Iterable<Client>, batch: BatchState, positions: Awaited<ReturnType<StudioQueue['batchPositions']>>, log: Awaited<ReturnType<StudioQueue['batchLog']>>): void {
+  function sendBatch(clients: Iterable<Client>, batch: BatchState, details: Pick<BatchViewInput, 'positions' | 'log'>): void {
     const byLocale = new Map<string, string>();
     for (const client of clients) {
       let frame = byLocale.get(client.locale);
       if (frame === undefined) {
-        frame = `event: batch\ndata: ${JSON.stringify(batchView({ batch, positions, log, locale: client.locale }))}\n\n`;
+        frame = `event: batch\ndata: ${JSON.stringify(batchView({ batch, ...details, locale: client.locale }))}\n\n`;
         byLocale.set(client.locale, frame);
       }
       write(client, frame);
     }
   }
 
-  async function snapshot(batch: BatchState): Promise<{ positions: Awaited<ReturnType<StudioQueue['batchPositions']>>; log: Awaited<ReturnType<StudioQueue['batchLog']>> }> {
-    const [positions, log] = await Promise.all([
-      batch.status === 'running' ? o.queue.batchPositions(batch.batchId).catch(() => []) : Promise.resolve([]),
-      o.queue.batchLog(batch.batchId).catch(() => []),
-    ]);
-    return { positions, log };
-  }
 
   async function flush(batchId: string): Promise<void> {
     const batch = await o.queue.getBatch(batchId);
     if (!batch) return;
     const clients = byUser.get(userRef(batch.owner));
     if (!clients || clients.size === 0) return;
-    const { positions, log } = await snapshot(batch);
-    sendBatch(clients, batch, positions, log);
+    sendBatch(clients, batch, await batchDetails(o.queue, batch));
   }
 
   function enqueueFlush(state: BatchThrottle, batchId: string): void {
@@ -189,8 +181,7 @@ export function createStudioEvents(o: StudioEventsOptions): StudioEvents {
       try {
         const page = await o.queue.listBatches(session.owner, 1, 20);
         for (const batch of page.batches.filter((b) => b.status === 'running')) {
-          const { positions, log } = await snapshot(batch);
-          sendBatch([client], batch, positions, log);
+          sendBatch([client], batch, await batchDetails(o.queue, batch));
         }
       } catch (err) {
         o.log.debug({ err }, 'studio: could not list running batches for a new stream');

@@ -1,6 +1,6 @@
 import { catalogFor, refusalText } from '../../i18n/index.js';
 import type { BatchState, ClipState, ClipStatus, Position } from '../../queue/types.js';
-import type { BatchLogEntry } from './queuePort.js';
+import type { BatchLogEntry, StudioQueue } from './queuePort.js';
 import { fill, type StudioAuthWords } from './words.js';
 
 /** One clip as the studio page shows it: every text already in the reader's language. */
@@ -44,6 +44,18 @@ export interface BatchViewInput {
   positions: readonly Position[];
   log: readonly BatchLogEntry[];
   locale: string;
+}
+
+/** What a view needs beyond the batch record: places in line (running batches only) and the log; empty when unreadable. */
+export async function batchDetails(
+  queue: Pick<StudioQueue, 'batchPositions' | 'batchLog'>,
+  batch: BatchState,
+): Promise<Pick<BatchViewInput, 'positions' | 'log'>> {
+  const [positions, log] = await Promise.all([
+    batch.status === 'running' ? queue.batchPositions(batch.batchId).catch(() => []) : Promise.resolve([]),
+    queue.batchLog(batch.batchId).catch(() => []),
+  ]);
+  return { positions, log };
 }
 
 export const studioApi = {
