@@ -1,4 +1,5 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { sameSecret } from './sameSecret.js';
 
 /**
  * Signed, expiring links. A link carries only an id, its expiry (unix seconds, `e`) and an HMAC-SHA256 (`s`)
@@ -49,9 +50,7 @@ export function verifyLink(
     return { ok: false, reason: 'invalid' };
   }
   const expiresAt = Number(e);
-  const expected = Buffer.from(signLink(secret, kind, id, expiresAt), 'ascii');
-  const given = Buffer.from(s, 'ascii');
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { ok: false, reason: 'invalid' };
+  if (!sameSecret(s, signLink(secret, kind, id, expiresAt))) return { ok: false, reason: 'invalid' };
   if (expiresAt <= nowSeconds) return { ok: false, reason: 'expired', expiresAt };
   return { ok: true, expiresAt };
 }

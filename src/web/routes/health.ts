@@ -1,6 +1,6 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { WebContext } from '../context.js';
+import { sameSecret } from '../sameSecret.js';
 
 export interface OpsRouteOptions extends WebContext {
   /** The ops listener (127.0.0.1:OPS_PORT) serves the details to anyone who can reach it. */
@@ -12,9 +12,7 @@ export function hasOpsToken(request: FastifyRequest, token: string | undefined):
   if (!token) return false;
   const m = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
   if (!m) return false;
-  const given = Buffer.from(m[1]!);
-  const expected = Buffer.from(token);
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  return sameSecret(m[1]!, token);
 }
 
 /**

@@ -1,9 +1,9 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { DEFAULT_LOCALE, type Locale } from '../../i18n/index.js';
 import { requestLocale } from '../errors.js';
 import type { StudioSession, StudioSessions } from './sessions.js';
 import { studioAuthWords } from './words.js';
+import { sameSecret } from '../sameSecret.js';
 
 export type { StudioSession } from './sessions.js';
 
@@ -59,12 +59,6 @@ export function sessionCookie(value: string, o: { secure: boolean; maxAgeSeconds
   return `${STUDIO_COOKIE}=${value}; Path=${o.path ?? STUDIO_PATH}; HttpOnly; SameSite=Strict; Max-Age=${o.maxAgeSeconds}${o.secure ? '; Secure' : ''}`;
 }
 
-function sameToken(given: string, expected: string): boolean {
-  const a = Buffer.from(given, 'utf8');
-  const b = Buffer.from(expected, 'utf8');
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
 export function createStudioAuth(o: StudioAuthOptions): StudioAuthService {
   const fallback = o.defaultLocale ?? DEFAULT_LOCALE;
 
@@ -88,7 +82,7 @@ export function createStudioAuth(o: StudioAuthOptions): StudioAuthService {
     if (reply.sent || !request.studio) return reply;
     const header = request.headers[CSRF_HEADER];
     const given = Array.isArray(header) ? header[0] : header;
-    if (typeof given !== 'string' || !sameToken(given, request.studio.csrf)) {
+    if (typeof given !== 'string' || !sameSecret(given, request.studio.csrf)) {
       const w = studioAuthWords(request.studio.locale);
       return reply.code(403).header('Cache-Control', 'no-store').send({ error: w.errors.badCsrf, code: 'csrf' });
     }

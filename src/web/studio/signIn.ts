@@ -1,5 +1,6 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { Owner } from '../../queue/types.js';
+import { sameSecret } from '../sameSecret.js';
 
 /**
  * One-use sign-in links for the web studio, handed out by the chat bots (`/studio`, `/lipsync-studio`) and the CLI
@@ -63,9 +64,7 @@ export function verifyStudioSignIn(secret: string, token: string, nowSeconds: nu
   if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH || !TOKEN_PATTERN.test(token)) return { ok: false, reason: 'invalid' };
   const dot = token.indexOf('.');
   const payload = token.slice(0, dot);
-  const expected = Buffer.from(sign(secret, payload), 'ascii');
-  const given = Buffer.from(token.slice(dot + 1), 'ascii');
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { ok: false, reason: 'invalid' };
+  if (!sameSecret(token.slice(dot + 1), sign(secret, payload))) return { ok: false, reason: 'invalid' };
   const claims = parseClaims(payload);
   if (!claims) return { ok: false, reason: 'invalid' };
   if (claims.expiresAt <= nowSeconds) return { ok: false, reason: 'expired' };
