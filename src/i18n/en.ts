@@ -513,8 +513,6 @@ export const en = {
       invalidText: 'This sign-in link is incomplete or has been changed. Use the link exactly as you received it.',
       expiredTitle: 'Sign-in link expired',
       expiredText: 'This sign-in link has expired or was already used: each link works once, for a limited time.',
-      signedOutTitle: 'Not signed in',
-      signedOutText: 'You are not signed in to the studio, or your session has ended.',
       howTo: 'Get a new personal link: send {telegram} to the Telegram bot, use {discord} on Discord, or run {cli} on the server.',
       continueTitle: 'Open the lip-sync studio',
       continueText: 'This is your personal sign-in link. It works once: press the button to sign in.',

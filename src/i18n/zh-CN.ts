@@ -483,8 +483,6 @@ export const zhCN: Catalog = {
       invalidText: '这个登录链接不完整或已被修改。请按收到时的原样使用链接。',
       expiredTitle: '登录链接已失效',
       expiredText: '这个登录链接已过期或已被使用过：每个链接只能在有限时间内使用一次。',
-      signedOutTitle: '尚未登录',
-      signedOutText: '你尚未登录工作室，或登录已失效。',
       howTo: '获取新的个人链接：向 Telegram 机器人发送 {telegram}，在 Discord 上使用 {discord}，或在服务器上运行 {cli}。',
       continueTitle: '打开对口型工作室',
       continueText: '这是你的个人登录链接，只能使用一次：点击按钮登录。',

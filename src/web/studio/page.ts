@@ -1,5 +1,6 @@
 import { catalogFor, locales, type Catalog, type Locale } from '../../i18n/index.js';
 import { escapeHtml, html, Html, htmlDocument } from '../html.js';
+import { SIGN_IN_COMMANDS } from './words.js';
 
 /**
  * The studio page: a server-rendered shell in the session's language that web/studio/studio.js brings to life.
@@ -166,7 +167,7 @@ export function renderStudioSignedOut(words: Catalog = catalogFor(null)): string
   const body = html`<main class="studio signed-out">
 <section class="panel">
 <h1>${w.signedOutTitle}</h1>
-<p>${fillHtml(w.signedOutText, { telegram: code('/studio'), discord: code('/lipsync-studio'), cli: code('lipsync studio-link') })}</p>
+<p>${fillHtml(w.signedOutText, { telegram: code(SIGN_IN_COMMANDS.telegram), discord: code(SIGN_IN_COMMANDS.discord), cli: code(SIGN_IN_COMMANDS.cli) })}</p>
 </section>
 </main>`;
   return shell(words.web.lang, w.signedOutTitle, html``, html``, body);

@@ -12,7 +12,10 @@ export function fill(template: string, params: Readonly<Record<string, string | 
   return template.replace(/\{([a-zA-Z]+)\}/g, (whole, name: string) => (Object.hasOwn(params, name) ? String(params[name]) : whole));
 }
 
+/** Where a sign-in link comes from: the `{telegram}`, `{discord}` and `{cli}` placeholders of the catalogs. */
+export const SIGN_IN_COMMANDS = { telegram: '/studio', discord: '/lipsync-studio', cli: 'lipsync studio-link' } as const;
+
 /** How a user gets a new sign-in link, with the commands of each place filled in. */
 export function howToSignIn(w: StudioAuthWords): string {
-  return fill(w.signIn.howTo, { telegram: '/studio', discord: '/lipsync-studio', cli: 'lipsync studio-link' });
+  return fill(w.signIn.howTo, SIGN_IN_COMMANDS);
 }
