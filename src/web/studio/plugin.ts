@@ -119,51 +119,43 @@ export async function registerStudio(app: FastifyInstance, deps: StudioDeps): Pr
     const signInLimit = { rateLimit: { max: deps.rateLimit?.signInsPerMinute ?? 30, timeWindow: 60_000 } };
     const tokenSchema = { type: 'object', properties: { t: { type: 'string', maxLength: 4096 } } } as const;
 
-    /** Checks a link's token; a reply already sent (problem page) when it cannot sign anyone in. */
-    const checkToken = async (request: FastifyRequest, reply: FastifyReply, token: string | undefined): Promise<StudioSignInClaims | null> => {
-      const browser = requestLocale(request.headers, deps.defaultLocale);
-      const check = verifyStudioSignIn(deps.secret, token ?? '', Math.floor(now() / 1000));
-      if (!check.ok) {
-        await htmlPage(reply, check.reason === 'expired' ? 410 : 403, browser, signInProblemPage(browser, check.reason));
-        return null;
-      }
-      return check.claims;
+    const browserLocale = (request: FastifyRequest): Locale => requestLocale(request.headers, deps.defaultLocale);
+    /** The link cannot sign anyone in: 403 when it is not ours (or not from our page), 410 when expired or used. */
+    const refuseSignIn = (request: FastifyRequest, reply: FastifyReply, reason: 'invalid' | 'expired'): FastifyReply => {
+      const locale = browserLocale(request);
+      return htmlPage(reply, reason === 'expired' ? 410 : 403, locale, signInProblemPage(locale, reason));
     };
+    const toStudio = (reply: FastifyReply): FastifyReply => reply.code(303).header('Cache-Control', 'no-store').header('Location', studioPath).send();
+    const linkLocale = (request: FastifyRequest, claims: StudioSignInClaims): Locale => matchLocale(claims.locale) ?? browserLocale(request);
 
-    /** Uses the link (once) and opens the session; the reply then sets its cookie. */
-    const signIn = async (request: FastifyRequest, reply: FastifyReply, claims: StudioSignInClaims): Promise<Locale | null> => {
-      const browser = requestLocale(request.headers, deps.defaultLocale);
-      if (!(await sessions.consumeNonce(claims.nonce, claims.expiresAt))) {
-        await htmlPage(reply, 410, browser, signInProblemPage(browser, 'expired'));
-        return null;
-      }
-      const locale = matchLocale(claims.locale) ?? browser;
-      const session = await sessions.create(claims.owner, locale);
+    /** Uses the link (once) and opens the session, setting its cookie on the reply; false when it was used before. */
+    const signIn = async (request: FastifyRequest, reply: FastifyReply, claims: StudioSignInClaims): Promise<boolean> => {
+      if (!(await sessions.consumeNonce(claims.nonce, claims.expiresAt))) return false;
+      const session = await sessions.create(claims.owner, linkLocale(request, claims));
       request.log.info({ platform: session.owner.platform }, 'studio sign-in');
       auth.setCookie(reply, session);
-      return locale;
+      return true;
     };
 
     scope.get<{ Querystring: { t?: string } }>('/studio/login', { config: signInLimit, schema: { querystring: tokenSchema } }, async (request, reply) => {
-      const claims = await checkToken(request, reply, request.query.t);
-      if (!claims) return reply;
+      const check = verifyStudioSignIn(deps.secret, request.query.t ?? '', Math.floor(now() / 1000));
+      if (!check.ok) return refuseSignIn(request, reply, check.reason);
+      const { claims } = check;
+      const locale = linkLocale(request, claims);
       // Link previewers, mail scanners and scripts fetch links too: only a browser opening the page itself uses the
       // link at once; anything else gets a page whose button does (POST), so a preview cannot burn the link.
       if (!isBrowserNavigation(request.headers)) {
-        const browser = requestLocale(request.headers, deps.defaultLocale);
-        if (await sessions.nonceUsed(claims.nonce)) return htmlPage(reply, 410, browser, signInProblemPage(browser, 'expired'));
-        const locale = matchLocale(claims.locale) ?? browser;
+        if (await sessions.nonceUsed(claims.nonce)) return refuseSignIn(request, reply, 'expired');
         return htmlPage(reply, 200, locale, confirmPage(locale, request.query.t ?? ''));
       }
-      const locale = await signIn(request, reply, claims);
-      if (!locale) return reply;
+      if (!(await signIn(request, reply, claims))) return refuseSignIn(request, reply, 'expired');
       // A link clicked on another site (Telegram Web, Discord in a browser): browsers do not send a SameSite=Strict
       // cookie on a redirect that a cross-site navigation started, so the page would say "not signed in". A page of
       // ours moving on (Refresh, no script) is a same-site navigation and carries the cookie.
       if (request.headers['sec-fetch-site'] === 'cross-site') {
         return htmlPage(reply.header('Refresh', `0;url=${studioPath}`), 200, locale, continuePage(locale, studioPath));
       }
-      return reply.code(303).header('Cache-Control', 'no-store').header('Location', studioPath).send();
+      return toStudio(reply);
     });
 
     // The confirmation page's button. Only from our own page: another site must not sign a visitor in to someone's
@@ -173,20 +165,17 @@ export async function registerStudio(app: FastifyInstance, deps: StudioDeps): Pr
     });
     scope.post<{ Body: { t?: string } }>('/studio/login', { config: signInLimit, schema: { body: tokenSchema } }, async (request, reply) => {
       const origin = request.headers.origin;
-      if ((origin !== undefined && origin !== publicUrl.origin) || request.headers['sec-fetch-site'] === 'cross-site') {
-        const browser = requestLocale(request.headers, deps.defaultLocale);
-        return htmlPage(reply, 403, browser, signInProblemPage(browser, 'invalid'));
-      }
-      const claims = await checkToken(request, reply, request.body?.t);
-      if (!claims) return reply;
-      if (!(await signIn(request, reply, claims))) return reply;
-      return reply.code(303).header('Cache-Control', 'no-store').header('Location', studioPath).send();
+      if ((origin !== undefined && origin !== publicUrl.origin) || request.headers['sec-fetch-site'] === 'cross-site') return refuseSignIn(request, reply, 'invalid');
+      const check = verifyStudioSignIn(deps.secret, request.body?.t ?? '', Math.floor(now() / 1000));
+      if (!check.ok) return refuseSignIn(request, reply, check.reason);
+      if (!(await signIn(request, reply, check.claims))) return refuseSignIn(request, reply, 'expired');
+      return toStudio(reply);
     });
 
     scope.get('/studio', async (request, reply) => {
       const session = await auth.sessionOf(request);
       if (!session) {
-        const browser = requestLocale(request.headers, deps.defaultLocale);
+        const browser = browserLocale(request);
         return htmlPage(reply, 401, browser, renderStudioSignedOut(catalogFor(browser)));
       }
       const body = renderStudioPage({
