@@ -20,6 +20,7 @@ import type {
   BatchLogEntry,
   BatchPage,
   BatchState,
+  ClipState,
   ClipJobData,
   ClipJobResult,
   Owner,
@@ -255,6 +256,10 @@ export class RenderQueue {
 
   getBatch(batchId: string): Promise<BatchState | null> {
     return this.state.getBatch(batchId);
+  }
+
+  getClip(clipId: string): Promise<ClipState | null> {
+    return this.state.getClip(clipId);
   }
 
   /** Batches not finished yet, e.g. for a bot that restarts and must carry on editing its messages. */

@@ -12,7 +12,6 @@ import { buildOpsServer, buildWebServer } from './server.js';
 import { queueSource } from './source.js';
 import type { StudioLimits } from './studio/api.js';
 import { createStudioEvents, type StudioEvents } from './studio/events.js';
-import { studioQueue } from './studio/queuePort.js';
 import { createStudioUploads, type StudioUploads } from './studio/uploads.js';
 
 export interface WebServiceOptions {
@@ -117,8 +116,7 @@ export function createWebService(options: WebServiceOptions): WebService {
         queueDepth: () => q.queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed', 'completed'),
       });
       const m = metrics;
-      const studioPort = studioQueue(q);
-      const events = (studioEvents = createStudioEvents({ queue: studioPort, log }));
+      const events = (studioEvents = createStudioEvents({ queue: q, log }));
       // One subscription for the whole service: metrics and the studio's live pages read the same events.
       subscription = await queue.subscribe(
         (event) => {
@@ -151,7 +149,7 @@ export function createWebService(options: WebServiceOptions): WebService {
         workerStaleSeconds: config.health.workerStaleSeconds,
       });
       const presign = queueConfig.storage.kind === 's3' && queueConfig.storage.presign;
-      const studio = { redis, prefix: queueConfig.prefix, queue: studioPort, uploads, events, limits };
+      const studio = { redis, prefix: queueConfig.prefix, queue: q, uploads, events, limits };
       const serverDeps = { config, source: queueSource(queue), storage, presign, metrics, health, log, now: options.now, studio };
       app = await buildWebServer(serverDeps);
       address = await app.listen({ host: config.host, port: config.port });

@@ -11,8 +11,7 @@ export interface BatchSource {
 export function queueSource(queue: RenderQueue): BatchSource {
   return {
     getBatch: (batchId) => queue.getBatch(batchId),
-    // RenderQueue has no getClip of its own yet; its StateStore is public and reads the same record.
-    getClip: (clipId) => queue.state.getClip(clipId),
+    getClip: (clipId) => queue.getClip(clipId),
     positions: (batchId) => queue.batchPositions(batchId),
   };
 }
