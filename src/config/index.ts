@@ -12,6 +12,14 @@ export interface MediaLimits {
   maxFileBytes: number;
 }
 
+/**
+ * The longest audio a user may send: the smaller of the queue's cap (QUEUE_MAX_AUDIO_SECONDS) and the pipeline's
+ * (MAX_AUDIO_SECONDS). The chats and the studio check uploads against it.
+ */
+export function acceptedAudioSeconds(queueLimits: { maxAudioSeconds: number }, media: Pick<MediaLimits, 'maxAudioSeconds'>): number {
+  return Math.min(queueLimits.maxAudioSeconds, media.maxAudioSeconds);
+}
+
 export interface FacePads {
   top: number;
   bottom: number;

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
-import { loadConfig, type MediaLimits } from '../config/index.js';
+import { acceptedAudioSeconds, loadConfig, type MediaLimits } from '../config/index.js';
 import type { QueueConfig } from '../config/queue.js';
 import type { WebConfig } from '../config/web.js';
 import { ConfigError } from '../errors.js';
@@ -57,7 +57,7 @@ function mediaLimitsFromEnv(log: Logger): MediaLimits {
 export function studioLimits(queueConfig: QueueConfig, media: MediaLimits): StudioLimits {
   return {
     maxClips: queueConfig.limits.maxClipsPerBatch,
-    maxAudioSeconds: Math.min(queueConfig.limits.maxAudioSeconds, media.maxAudioSeconds),
+    maxAudioSeconds: acceptedAudioSeconds(queueConfig.limits, media),
     maxVideoSeconds: media.maxTemplateSeconds,
     maxFileBytes: media.maxFileBytes,
   };

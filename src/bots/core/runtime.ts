@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { PipelineConfig } from '../../config/index.js';
+import { acceptedAudioSeconds, type PipelineConfig } from '../../config/index.js';
 import type { QueueConfig } from '../../config/queue.js';
 import { ConfigError } from '../../errors.js';
 import { redactSecrets, type Logger } from '../../log.js';
@@ -56,7 +56,7 @@ export async function connectBotRuntime(options: BotRuntimeOptions): Promise<Bot
     inspector: probeInspector({ ffprobe, timeoutMs: pipeline.probeTimeoutMs, limits: pipeline.limits }),
     limits: {
       maxClips: Math.min(options.maxClipsCap ?? Infinity, config.limits.maxClipsPerBatch),
-      maxAudioSeconds: Math.min(config.limits.maxAudioSeconds, pipeline.limits.maxAudioSeconds),
+      maxAudioSeconds: acceptedAudioSeconds(config.limits, pipeline.limits),
       maxTemplateSeconds: pipeline.limits.maxTemplateSeconds,
     },
     async close() {
