@@ -5,9 +5,9 @@ import type { WebContext } from '../context.js';
 import type { WebMetrics } from '../metrics.js';
 import { refusalText } from '../../i18n/index.js';
 import { HttpError, notFound } from '../errors.js';
-import { isNotModified, isPreconditionFailed, rangeStillValid, validatorsFor } from '../http/conditional.js';
+import { isNotModified, isPreconditionFailed, validatorsFor } from '../http/conditional.js';
 import { contentDisposition, safeBaseName } from '../http/fileNames.js';
-import { parseRange } from '../http/range.js';
+import { rangeNotSatisfiable, requestedBytes, spanHeaders } from '../http/range.js';
 import { registerSignedRoute } from '../signedRoute.js';
 
 export const clipGone = () => HttpError.of(410, (w) => w.errors.clipGone);
@@ -75,18 +75,11 @@ export async function sendClipFile(request: FastifyRequest, reply: FastifyReply,
     return reply.code(304).send();
   }
   reply.type('video/mp4');
-  const rangeHeader = firstHeader(request.headers.range);
-  const range = rangeStillValid(firstHeader(request.headers['if-range']), v) ? parseRange(rangeHeader, file.size) : { kind: 'full' as const };
-  if (range.kind === 'unsatisfiable') {
-    reply.removeHeader('Content-Disposition');
-    return reply.code(416).type('text/plain; charset=utf-8').header('Content-Range', `bytes */${file.size}`).send('Range not satisfiable\n');
-  }
-  const start = range.kind === 'partial' ? range.start : 0;
-  const end = range.kind === 'partial' ? range.end : file.size - 1;
-  const length = file.size === 0 ? 0 : end - start + 1;
-  if (range.kind === 'partial') reply.code(206).header('Content-Range', `bytes ${start}-${end}/${file.size}`);
-  reply.header('Content-Length', String(length));
-  if (request.method === 'HEAD' || length === 0) return reply.send();
+  const span = requestedBytes(request.headers, v, file.size);
+  if (span.kind === 'unsatisfiable') return rangeNotSatisfiable(reply.removeHeader('Content-Disposition'), file.size);
+  const { start, end } = span;
+  spanHeaders(reply, span, file.size);
+  if (request.method === 'HEAD' || span.length === 0) return reply.send();
   if (deps.presign && deps.storage.presignOutput) {
     // The store serves the bytes (Range included); its URL expires no later than the permission to read it.
     const url = await deps.storage.presignOutput(file.key, Math.max(1, Math.floor(o.presignSeconds)), { fileName: name, disposition });
@@ -123,6 +116,3 @@ export const clipRoutes: FastifyPluginAsync<WebContext> = async (app, ctx) => {
   });
 };
 
-function firstHeader(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}

@@ -3,9 +3,9 @@ import { stat } from 'node:fs/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Locale } from '../../i18n/index.js';
 import { refusalText } from '../../i18n/index.js';
-import { isNotModified, rangeStillValid, validatorsFor } from '../http/conditional.js';
+import { isNotModified, validatorsFor } from '../http/conditional.js';
 import { contentDisposition } from '../http/fileNames.js';
-import { parseRange } from '../http/range.js';
+import { rangeNotSatisfiable, requestedBytes, spanHeaders } from '../http/range.js';
 import type { StudioUpload, UploadFiles } from './uploadRecords.js';
 import { uploadErrorText, type UploadUser } from './uploadTus.js';
 import type { StudioUploads, UploadAuth } from './uploads.js';
@@ -118,18 +118,11 @@ export async function registerUploadApi(app: FastifyInstance, auth: UploadAuth, 
       .header('Content-Disposition', contentDisposition('inline', upload.label));
     if (isNotModified(request.headers, v)) return reply.code(304).send();
     reply.type(mediaType(upload));
-    const ifRange = firstHeader(request.headers['if-range']);
-    const range = rangeStillValid(ifRange, v) ? parseRange(firstHeader(request.headers.range), st.size) : { kind: 'full' as const };
-    if (range.kind === 'unsatisfiable') {
-      return reply.code(416).type('text/plain; charset=utf-8').header('Content-Range', `bytes */${st.size}`).send('Range not satisfiable\n');
-    }
-    const start = range.kind === 'partial' ? range.start : 0;
-    const end = range.kind === 'partial' ? range.end : st.size - 1;
-    const length = st.size === 0 ? 0 : end - start + 1;
-    if (range.kind === 'partial') reply.code(206).header('Content-Range', `bytes ${start}-${end}/${st.size}`);
-    reply.header('Content-Length', String(length));
-    if (request.method === 'HEAD' || length === 0) return reply.send();
-    return reply.send(createReadStream(file, { start, end }));
+    const span = requestedBytes(request.headers, v, st.size);
+    if (span.kind === 'unsatisfiable') return rangeNotSatisfiable(reply, st.size);
+    spanHeaders(reply, span, st.size);
+    if (request.method === 'HEAD' || span.length === 0) return reply.send();
+    return reply.send(createReadStream(file, { start: span.start, end: span.end }));
   });
 
   app.get('/studio/api/audios', { preHandler: auth.requireSession }, async (request, reply) => {
@@ -140,6 +133,3 @@ export async function registerUploadApi(app: FastifyInstance, auth: UploadAuth, 
   });
 }
 
-function firstHeader(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
