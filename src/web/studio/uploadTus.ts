@@ -1,12 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import { FileStore } from '@tus/file-store';
 import { Server, type Upload } from '@tus/server';
-
-/** The request type tus hands its hooks (srvx's, not a dependency of ours). */
-type ServerRequest = Parameters<NonNullable<ConstructorParameters<typeof Server>[0]['namingFunction']>>[0];
 import { refusalText, webWordsFor, type Locale } from '../../i18n/index.js';
 import type { Logger } from '../../log.js';
 import { idBelongsTo, newUploadId, type StudioUpload, type UploadFiles } from './uploadRecords.js';
+
+/** The request type tus hands its hooks (srvx's, not a dependency of ours). */
+type ServerRequest = Parameters<NonNullable<ConstructorParameters<typeof Server>[0]['namingFunction']>>[0];
 
 /** The signed-in user of a request, as far as uploads care (StudioSession from auth.ts has these and more). */
 export interface UploadUser {

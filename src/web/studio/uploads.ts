@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Upload } from '@tus/server';
 import type { Redis } from 'ioredis';
 import type { MediaLimits } from '../../config/index.js';
-import { wordsFor } from '../../i18n/index.js';
+import { en, wordsFor } from '../../i18n/index.js';
 import type { Logger } from '../../log.js';
 import { resolveMediaBinaries } from '../../pipeline/media/binaries.js';
 import type { StudioAuth } from './auth.js';
@@ -131,7 +131,7 @@ export function createStudioUploads(deps: StudioUploadsDeps): StudioUploads {
       result = await checkUpload(check, file, record.kind, record.label);
     } catch (err) {
       log.error({ err, kind: record.kind }, 'checking a studio upload failed');
-      result = { status: 'refused', refusal: { code: 'upload-check-failed', message: 'This file could not be checked because of a problem on our side. Please add it again later.' } };
+      result = { status: 'refused', refusal: { code: 'upload-check-failed', message: en.refusals['upload-check-failed']() } };
     }
     let hasThumb = false;
     if (result.status === 'ready' && record.kind === 'template') {
