@@ -28,6 +28,7 @@ export type UploadKind = StudioUpload['kind'];
 /** Folder names and the start of every upload id: the first 16 hex digits of sha256(userRef). */
 const OWNER_HASH_LENGTH = 16;
 const ID_PATTERN = /^[0-9a-f]{40}$/;
+const OWNER_DIR_PATTERN = /^[0-9a-f]{16}$/;
 
 export function ownerHash(ownerRef: string): string {
   return createHash('sha256').update(`lipsync-studio-uploads\0${ownerRef}`).digest('hex').slice(0, OWNER_HASH_LENGTH);
@@ -108,12 +109,15 @@ export class UploadFiles {
 
   /** Every record of every user (sweeps). */
   async listAll(): Promise<StudioUpload[]> {
-    const dirs = await readdir(this.root).catch(() => [] as string[]);
     const all: StudioUpload[] = [];
-    for (const dir of dirs) {
-      if (/^[0-9a-f]{16}$/.test(dir)) all.push(...(await this.listDir(path.join(this.root, dir))));
-    }
+    for (const folder of await this.ownerFolders()) all.push(...(await this.listDir(folder)));
     return all;
+  }
+
+  /** The users' folders under the root (anything else there is not ours to read). */
+  private async ownerFolders(): Promise<string[]> {
+    const names = await readdir(this.root).catch(() => [] as string[]);
+    return names.filter((name) => OWNER_DIR_PATTERN.test(name)).map((name) => path.join(this.root, name));
   }
 
   private async listDir(dir: string): Promise<StudioUpload[]> {
@@ -134,9 +138,7 @@ export class UploadFiles {
    */
   async removeOrphans(cutoffMs: number): Promise<number> {
     let removed = 0;
-    for (const dir of await readdir(this.root).catch(() => [] as string[])) {
-      if (!/^[0-9a-f]{16}$/.test(dir)) continue;
-      const folder = path.join(this.root, dir);
+    for (const folder of await this.ownerFolders()) {
       const names = await readdir(folder).catch(() => [] as string[]);
       const recorded = new Set(names.filter((n) => n.endsWith('.record.json')).map((n) => n.slice(0, 40)));
       for (const name of names) {
