@@ -192,11 +192,7 @@ export class RenderQueue {
         })),
       );
     } catch (err) {
-      for (const c of toRender) {
-        await this.state
-          .finish(c.clipId, { status: 'failed', error: { code: 'queue-unavailable', message: 'The render queue is unavailable. Please try again later.' } })
-          .catch(() => undefined);
-      }
+      await this.failUnqueued(toRender.map((c) => c.clipId));
       throw err;
     }
 
@@ -210,11 +206,8 @@ export class RenderQueue {
       if (outcome.batchFinished) await releaseInputs(this.storage, this.state, outcome.freedInputs, createdAt);
     }
 
-    const positions = await this.positions(toRender.map((c) => c.clipId));
+    const positions = await this.announcePositions(toRender.map((c) => c.clipId));
     const posOf = new Map(positions.map((p) => [p.clipId, p]));
-    for (const p of positions) {
-      if (p.position !== null) await this.state.announcePosition(p.clipId, p.position, p.etaSeconds);
-    }
     const result: QueuedClip[] = clips.map((c) => {
       const p = posOf.get(c.clipId);
       return {
@@ -378,13 +371,28 @@ export class RenderQueue {
     try {
       await this.queue.add('clip', data, { jobId: clipId, priority });
     } catch (err) {
+      await this.failUnqueued([clipId]);
+      throw err;
+    }
+    await this.announcePositions([clipId]);
+  }
+
+  /** Clips whose jobs could not be added end as failed ('queue-unavailable'), so their batch does not wait for them. */
+  private async failUnqueued(clipIds: readonly string[]): Promise<void> {
+    for (const clipId of clipIds) {
       await this.state
         .finish(clipId, { status: 'failed', error: { code: 'queue-unavailable', message: 'The render queue is unavailable. Please try again later.' } })
         .catch(() => undefined);
-      throw err;
     }
-    const [p] = await this.positions([clipId]);
-    if (p?.position != null) await this.state.announcePosition(clipId, p.position, p.etaSeconds);
+  }
+
+  /** Places in line of clips just queued, each announced (a 'queued' event) to whoever follows the batch. */
+  private async announcePositions(clipIds: string[]): Promise<Position[]> {
+    const positions = await this.positions(clipIds);
+    for (const p of positions) {
+      if (p.position !== null) await this.state.announcePosition(p.clipId, p.position, p.etaSeconds);
+    }
+    return positions;
   }
 
   /** A failed job may still be on its way out of 'active' for a moment after its clip failed. */
