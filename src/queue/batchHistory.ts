@@ -1,9 +1,8 @@
 import type { Redis } from 'ioredis';
 import { deleteBatchLua, pruneHistoryLua, releaseHeldInputsLua, retryClipLua } from './historyScripts.js';
 import type { QueueKeys } from './keys.js';
-import type { BatchLogEntry, BatchLogKind } from './types.js';
 import { defineLuaCommands, luaCommand, type LuaCommand } from './luaCommands.js';
-
+import type { BatchLogEntry, BatchLogKind } from './types.js';
 
 export type RetryOutcome = 'ok' | 'missing' | 'not-failed' | 'inputs-gone';
 
