@@ -1,11 +1,11 @@
-import os from 'node:os';
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadQueueConfig } from '../../config/queue.js';
-import { linkSecretFile, loadWebConfig, parseDurationSeconds, storedLinkSecret } from '../../config/web.js';
+import { linkSecretFile, parseDurationSeconds } from '../../config/web.js';
 import { ConfigError } from '../../errors.js';
 import type { Owner } from '../../queue/types.js';
 import { studioSignInUrl } from '../../web/studio/signIn.js';
 import { exitOnConfigError } from '../configErrorExit.js';
+import { operatorOwner, operatorWebConfig } from '../operator.js';
 
 /** The CLI's links live an hour unless --ttl says otherwise (chat links: 15 minutes). */
 export const CLI_SIGN_IN_TTL_SECONDS = 3600;
@@ -35,25 +35,19 @@ export function parseTtl(value: string): number {
   return seconds;
 }
 
-/** The operator, as `lipsync submit` queues batches: the studio shows the same history. */
-export function operatorOwner(): Owner {
-  return { platform: 'cli', userId: os.userInfo().username };
-}
-
 /**
  * Signs a studio link for the operator with the web server's settings: LINK_SECRET (or the one `lipsync start`
  * stored in DATA_DIR) and PUBLIC_URL. A ConfigError when no secret is known, since the server could not check it.
  */
 export function operatorStudioLink(env: NodeJS.ProcessEnv, ttlSeconds: number, now: () => number = Date.now): StudioLinkJson {
   const dataDir = loadQueueConfig(env).dataDir;
-  const secret = env.LINK_SECRET?.trim() || storedLinkSecret(dataDir, false)?.secret;
-  if (!secret) {
+  const web = operatorWebConfig(env, dataDir);
+  if (!web) {
     throw new ConfigError(
       'No LINK_SECRET: studio links are signed with the web server\'s secret, and none is known here.\n' +
         `  Set LINK_SECRET to the web server's value, or run this where "lipsync start" stored one (${linkSecretFile(dataDir)}).`,
     );
   }
-  const web = loadWebConfig({ ...env, LINK_SECRET: secret });
   const owner = operatorOwner();
   // One reading of the clock, so the printed expiry is the link's own.
   const at = now();

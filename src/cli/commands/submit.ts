@@ -1,10 +1,8 @@
-import os from 'node:os';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import { InvalidArgumentError, type Command } from 'commander';
 import { engineNames, type EngineName } from '../../config/index.js';
 import { loadQueueConfig } from '../../config/queue.js';
-import { loadWebConfig, storedLinkSecret } from '../../config/web.js';
 import { ConfigError, InputError } from '../../errors.js';
 import { logger } from '../../log.js';
 import { latestEventId, type QueueEvent } from '../../queue/events.js';
@@ -13,6 +11,7 @@ import { createRedis, waitForRedis } from '../../queue/redis.js';
 import { installHint } from '../../queue/redisServer.js';
 import type { BatchState, ClipStatus } from '../../queue/types.js';
 import { createLinkSigner, type LinkSigner } from '../../web/links.js';
+import { operatorOwner, operatorWebConfig } from '../operator.js';
 
 export interface SubmitOptions {
   audio: string;
@@ -50,9 +49,8 @@ export function batchJson(batch: BatchState, links: LinkSigner | null = null): S
 
 /** Signs links exactly like the web server checks them, when this machine knows LINK_SECRET (set or stored by `lipsync start`). */
 export function submitLinks(env: NodeJS.ProcessEnv, dataDir: string): LinkSigner | null {
-  const secret = env.LINK_SECRET?.trim() || storedLinkSecret(dataDir, false)?.secret;
-  if (!secret) return null;
-  const web = loadWebConfig({ ...env, LINK_SECRET: secret });
+  const web = operatorWebConfig(env, dataDir);
+  if (!web) return null;
   return createLinkSigner({ secret: web.linkSecret, ttlSeconds: web.linkTtlSeconds, publicUrl: web.publicUrl });
 }
 
@@ -132,7 +130,7 @@ export async function runSubmit(opts: SubmitOptions, env: NodeJS.ProcessEnv = pr
     try {
       const from = await latestEventId(redis, config.prefix);
       const submitted = await queue.submitBatch({
-        owner: { platform: 'cli', userId: os.userInfo().username },
+        owner: operatorOwner(),
         audio: { path: opts.audio, label: path.basename(opts.audio) },
         videos: opts.video.map((v) => ({ path: v, label: path.basename(v) })),
         options: opts.engine ? { engine: opts.engine } : {},
